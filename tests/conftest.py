@@ -1,0 +1,39 @@
+"""Shared helpers for the tests: small scenarios and direct engine access."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wom_sim.engines.numpy_engine import NumpyEngine, _Replicate
+from wom_sim.graphs.csr import CSRGraph, from_arcs
+from wom_sim.runner import stream
+from wom_sim.scenario import load_scenario
+
+
+def scenario(**sections) -> object:
+    """A validated scenario from keyword sections: scenario(wom={"mode": "cascade"})."""
+    return load_scenario({k: v for k, v in sections.items()})
+
+
+def engine(graph: CSRGraph, sc, kols=()) -> NumpyEngine:
+    return NumpyEngine(graph, sc, np.asarray(kols, dtype=np.int64))
+
+
+def replicates(eng: NumpyEngine, n: int, seed: int = 0) -> np.ndarray:
+    """(n, steps+1, metrics) from replicate streams of `seed`."""
+    return np.stack([eng.run_replicate(stream(seed, 2, r)) for r in range(n)])
+
+
+def col(eng: NumpyEngine, name: str) -> int:
+    return eng.metrics.index(name)
+
+
+def no_arcs(n: int) -> CSRGraph:
+    return from_arcs(n, np.zeros(0, np.int64), np.zeros(0, np.int64), directed=False)
+
+
+@pytest.fixture
+def fresh_replicate():
+    def make(graph, sc, kols=(), seed=0):
+        return _Replicate(engine(graph, sc, kols), np.random.default_rng(seed))
+    return make

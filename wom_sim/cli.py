@@ -1,0 +1,200 @@
+"""The `wom-sim` command line. Thin: it parses, calls the library, and prints.
+
+Every error that is the user's to fix exits with code 2 and one clear message, no
+traceback (set WOM_SIM_DEBUG=1 to see one for a bug)."""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import WomSimError
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(code)
+
+
+def friendly(fn):
+    """Turn library errors into a message and exit code 2; never a traceback for input."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except WomSimError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted; no result was written (files are only moved in when complete)", 130)
+        except MemoryError:
+            _fail("ran out of memory; lower graph.n or the replicates run at once (--workers)", 2)
+        except Exception as exc:  # a bug: say so plainly
+            if os.environ.get("WOM_SIM_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in wom-sim; "
+                  "rerun with WOM_SIM_DEBUG=1 for the traceback and report it.", 1)
+    return wrapper
+
+
+def _load(path: str, sets: tuple[str, ...], replicates: int | None = None, seed: int | None = None):
+    from .scenario import load_scenario
+    overrides = list(sets)
+    if replicates is not None:
+        overrides.append(f"scenario.replicates={replicates}")
+    if seed is not None:
+        overrides.append(f"scenario.seed={seed}")
+    return load_scenario(path, overrides)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_.-]+", "_", text).strip("_") or "run"
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
+                          help="Override a scenario key (repeatable), e.g. --set response.delay=4.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wom-sim")
+def main() -> None:
+    """wom-sim: word-of-mouth diffusion on social graphs.
+
+    \b
+    wom-sim run scenarios/quickstart.toml      run a scenario, write tables and plots
+    wom-sim validate SCENARIO                  check a file, print it with every default
+    wom-sim defaults                           every key, its default, range and meaning
+    wom-sim graph SCENARIO -o g.npz            build and save the scenario's graph
+    """
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: output.dir, else results/<file name>).")
+@set_option
+@click.option("--replicates", type=int, help="Override scenario.replicates.")
+@click.option("--seed", type=int, help="Override scenario.seed.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes for replicates (results are identical for any number).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@friendly
+def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool) -> None:
+    """Run SCENARIO and write timeseries.csv, replicates.csv, summary.json and plots."""
+    from .runner import run as run_scenario
+    sc = _load(scenario, sets, replicates, seed)
+    out = Path(out_dir or sc.output.dir or Path("results") / _slug(Path(scenario).stem))
+    if workers < 1:
+        raise WomSimError(f"--workers {workers}: give at least 1")
+    show = not quiet and sys.stderr.isatty()
+    t0 = time.perf_counter()
+    if show:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                      transient=True) as bar:
+            task = bar.add_task(f"{sc.scenario.name}", total=sc.scenario.replicates * sc.scenario.steps)
+            res = run_scenario(sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
+    else:
+        res = run_scenario(sc, workers=workers)
+    res.save(out)
+    if quiet:
+        return
+    _print_table(res, time.perf_counter() - t0, out)
+
+
+def _print_table(res, elapsed: float, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from .results import HEADLINE
+    m = res.final()
+    table = Table(title=f"{res.scenario.scenario.name}: after {res.series.shape[1] - 1} steps, "
+                        f"{res.series.shape[0]} replicates, N = {res.n_agents:,}")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("share of N", justify="right")
+    for name in HEADLINE:
+        v = m[name]
+        lo, hi = v["ci95"]
+        share = "" if name == "npv" else f"{v['mean'] / res.n_agents:.1%}"
+        table.add_row(name, f"{v['mean']:,.1f}", f"[{lo:,.1f}, {hi:,.1f}]", share)
+    console = Console()
+    console.print(table)
+    files = sorted(p.name for p in out.iterdir())
+    console.print(f"wrote {out}/: {', '.join(files)}  ({elapsed:.1f} s; graph {res.timing['graph_s']:.2f} s, "
+                  f"simulate {res.timing['simulate_s']:.2f} s)", highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@set_option
+@friendly
+def validate(scenario: str, sets) -> None:
+    """Check SCENARIO without running it; print it resolved, with every default."""
+    import tomli_w
+    from .memory import estimate_bytes
+    sc = _load(scenario, sets)
+    click.echo(f"# {scenario}: valid. Resolved scenario, every default filled in:")
+    click.echo(tomli_w.dumps(sc.to_dict()).rstrip())
+    click.echo(f"# estimated peak memory of `wom-sim run`: {estimate_bytes(sc) / 1e9:.2f} GB")
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (for docs).")
+@friendly
+def defaults(markdown: bool) -> None:
+    """Every scenario key: its default, its range, and what it means (from the schema)."""
+    from .scenario import defaults_table
+    rows = defaults_table()
+    if markdown:
+        click.echo("| key | default | range | meaning |\n|---|---|---|---|")
+        for r in rows:
+            click.echo("| " + " | ".join(f"`{c}`" if i < 2 and c else c.replace("|", "\\|") for i, c in enumerate(r)) + " |")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(title="wom-sim scenario keys", show_lines=False)
+    for col in ("key", "default", "range", "meaning"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*r)
+    Console(width=max(140, Console().width)).print(table)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("-o", "--out", "out_file", required=True, type=click.Path(),
+              help="Where to save: .npz (CSR arrays) or .txt (edge list).")
+@set_option
+@friendly
+def graph(scenario: str, out_file: str, sets) -> None:
+    """Build SCENARIO's graph, save it, and print its size and degrees."""
+    from .graphs import io
+    from .memory import check_fits
+    from .runner import make_graph
+    out = Path(out_file)
+    if out.suffix not in (".npz", ".txt"):
+        raise WomSimError(f"-o {out_file}: the file must end in .npz (CSR arrays) or .txt (edge list)")
+    sc = _load(scenario, sets)
+    check_fits(sc)
+    t0 = time.perf_counter()
+    g = make_graph(sc)
+    built = time.perf_counter() - t0
+    if g.complete:
+        raise WomSimError(f"{scenario}: graph.kind = 'complete' is mean-field mixing and has no arcs to save")
+    tmp = out.with_name(f".{out.name}.partial{out.suffix}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (io.write_npz if out.suffix == ".npz" else io.write_edgelist)(g, tmp)
+    os.replace(tmp, out)
+    s = g.degree_stats()
+    click.echo(f"{sc.graph.kind}: {s['nodes']:,} nodes, {s['arcs']:,} arcs ({'directed' if s['directed'] else 'undirected: both arcs of each edge'})")
+    click.echo(f"out-degree: mean {s['degree_mean']:.2f}, sd {s['degree_std']:.2f}, min {s['degree_min']}, "
+               f"median {s['degree_median']:g}, max {s['degree_max']}, isolated {s['isolated']}")
+    click.echo(f"built in {built:.2f} s; saved to {out}")
+
+
+if __name__ == "__main__":
+    main()

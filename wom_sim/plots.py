@@ -1,0 +1,98 @@
+"""Figures of a run (matplotlib, Agg): every one with labelled axes, units, and the
+95% band over replicates."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .results import mean_ci  # noqa: E402
+
+STAGE_COLOURS = {"unaware": "#d9d9d9", "rejected": "#d62728", "done": "#2ca02c"}
+
+
+def _band(ax, res, name: str, label: str, colour: str | None = None) -> None:
+    mean, lo, hi = mean_ci(res.metric(name))
+    steps = np.arange(mean.size)
+    line, = ax.plot(steps, mean, label=label, color=colour)
+    ax.fill_between(steps, lo, hi, alpha=0.25, color=line.get_color(), linewidth=0)
+
+
+def _title(ax, res, what: str) -> None:
+    sc = res.scenario
+    ax.set_title(f"{what}\n{sc.scenario.name} · N = {res.n_agents:,} · {res.series.shape[0]} replicates",
+                 fontsize=10)
+
+
+def adoption(res, ax=None):
+    """Adopters and aware agents over time, mean with a 95% band."""
+    fig, ax = _axes(ax)
+    _band(ax, res, "aware", "aware (ever heard)", "#1f77b4")
+    _band(ax, res, "adopters", "adopters (ever bought)", "#2ca02c")
+    if res.metric("negative_reach").any():
+        _band(ax, res, "negative_reach", "negative reach", "#d62728")
+    ax.set_xlabel("step")
+    ax.set_ylabel("agents (count)")
+    ax.legend(loc="upper left", fontsize=8)
+    _title(ax, res, "Adoption and awareness (mean, 95% band)")
+    return fig
+
+
+def funnel(res, ax=None):
+    """Mean agents per stage over time, stacked."""
+    fig, ax = _axes(ax)
+    order = ["unaware", *res.funnel.stages, "done", "rejected"]
+    series = [res.metric(f"stage_{s}").mean(axis=0) for s in order]
+    steps = np.arange(series[0].size)
+    cmap = plt.get_cmap("viridis", max(len(res.funnel.stages), 2))
+    colours = [STAGE_COLOURS.get(s) or cmap(res.funnel.stages.index(s)) for s in order]
+    ax.stackplot(steps, series, labels=[_label(s) for s in order], colors=colours, alpha=0.9)
+    ax.set_xlabel("step")
+    ax.set_ylabel("agents (count, mean over replicates)")
+    ax.set_xlim(0, steps[-1] if steps.size > 1 else 1)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    _title(ax, res, f"Funnel stages ({res.funnel.kind})")
+    return fig
+
+
+def messages(res, ax=None):
+    """Positive and negative messages sent per step, mean with a 95% band."""
+    fig, ax = _axes(ax)
+    _band(ax, res, "new_pos_messages", "positive messages", "#2ca02c")
+    _band(ax, res, "new_neg_messages", "negative messages", "#d62728")
+    ax.set_xlabel("step")
+    ax.set_ylabel("messages sent per step (count)")
+    ax.legend(loc="upper right", fontsize=8)
+    _title(ax, res, "Word of mouth: positive vs negative (mean, 95% band)")
+    return fig
+
+
+def _label(stage: str) -> str:
+    """interest_interactive -> 'interest & interactive'."""
+    return stage.replace("_", " & ") if stage in ("interest_interactive", "connect_communicate") else stage.replace("_", " ")
+
+
+FIGURES = {"adoption": adoption, "funnel": funnel, "messages": messages}
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    return fig, ax
+
+
+def save_run_plots(res, folder: Path) -> list[Path]:
+    paths = []
+    for name, draw in FIGURES.items():
+        fig = draw(res)
+        fig.tight_layout()
+        p = Path(folder) / f"{name}.png"
+        fig.savefig(p)
+        plt.close(fig)
+        paths.append(p)
+    return paths

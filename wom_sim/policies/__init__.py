@@ -1,0 +1,64 @@
+"""Firm response policies (MODEL.md section 5) behind one small interface.
+
+The engine owns monitoring (each active negative sharer is detected with
+``detect_prob`` per step) and the response effects (resolve, recover, repair). A
+policy only decides *when* the detected complainers are answered:
+
+    policy.on_detected(step, agents, view)   # complainers found at the end of `step`
+    policy.due(step, view) -> agents         # complainers answered at the end of `step`
+
+``view`` is a read-only EngineView: out-degrees (followers), the negative messages
+sent this step, the rng. Register a new policy with ``@register("name")``; a scenario
+then names it in ``response.policy``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class EngineView:
+    """What a policy may look at: read-only facts of the running replicate."""
+    out_degree: np.ndarray
+    neg_messages_step: int
+    rng: np.random.Generator
+
+
+class ResponsePolicy:
+    """Base class: answers nobody. Subclasses override on_detected and due."""
+
+    #: False means the engine skips monitoring complainers altogether (no cost)
+    monitors: bool = True
+
+    def __init__(self, spec) -> None:
+        self.spec = spec
+
+    def on_detected(self, step: int, agents: np.ndarray, view: EngineView) -> None:
+        pass
+
+    def due(self, step: int, view: EngineView) -> np.ndarray:
+        return np.zeros(0, dtype=np.int32)
+
+    def idle(self) -> bool:
+        """True when no response is scheduled (lets the engine stop a finished run early)."""
+        return True
+
+
+POLICIES: dict[str, Callable[[object], ResponsePolicy]] = {}
+
+
+def register(name: str):
+    def deco(cls):
+        POLICIES[name] = cls
+        return cls
+    return deco
+
+
+def make_policy(spec) -> ResponsePolicy:
+    return POLICIES[spec.policy](spec)
+
+
+from . import basic  # noqa: E402,F401  (registers none and fixed_delay)
