@@ -409,6 +409,15 @@ def test_from_arcs_matches_a_reference(directed, n):
         assert got == _reference_arcs(src, dst, directed, w)
 
 
+def test_from_arcs_refuses_ids_out_of_range():
+    with pytest.raises(ValueError, match="node ids"):
+        from_arcs(3, np.array([0, 3]), np.array([1, 1]), directed=True)
+    with pytest.raises(ValueError, match="node ids"):
+        from_arcs(3, np.array([0, -1]), np.array([1, 1]), directed=False)
+    with pytest.raises(ValueError, match="node ids"):
+        from_arcs(3, np.array([0, 2**32 + 1]), np.array([1, 1]), directed=False)
+
+
 def test_from_arcs_keeps_duplicates_and_loops_when_asked():
     g = from_arcs(3, np.array([0, 0, 1]), np.array([1, 1, 1]), directed=True, dedup=False,
                   drop_self_loops=False)

@@ -310,3 +310,18 @@ def test_same_seed_same_numbers_any_workers():
     assert np.array_equal(a, b) and np.array_equal(a, c)
     d = wom_sim.run(wom_sim.load_scenario(sc, ["scenario.seed=43"])).series
     assert not np.array_equal(a, d)
+
+
+def test_run_on_a_networkx_graph():
+    import networkx as nx
+    G = nx.karate_club_graph()
+    for _, _, d in G.edges(data=True):
+        d.pop("weight", None)  # interaction counts, not transmissibilities
+    sc = scenario(scenario={"steps": 20, "replicates": 5}, graph={"kind": "complete", "n": 34},
+                  seeding={"budget": 2}, wom={"p_external": 0.05})
+    res = wom_sim.run(sc, graph=G)
+    assert res.n_agents == 34 and res.n_arcs == 2 * G.number_of_edges()
+    # degree seeding picks the two hubs of the karate club (nodes 33 and 0)
+    assert sorted(res.kols.tolist()) == [0, 33]
+    with pytest.raises(wom_sim.ScenarioError, match="exceeds"):
+        wom_sim.run(wom_sim.load_scenario(sc, ["seeding.budget=30", "seeding.initial_complainers=10"]), graph=G)

@@ -15,10 +15,13 @@ from .errors import GraphInputError, MemoryBudgetError, ScenarioError, WomSimErr
 from .scenario import Scenario, load_scenario  # noqa: E402
 
 
-def run(scenario, *, workers: int = 1, progress=None):
-    """Run a scenario (a Scenario, a dict, or a TOML path) and return a RunResult."""
+def run(scenario, *, workers: int = 1, progress=None, graph=None):
+    """Run a scenario (a Scenario, a dict, or a TOML path) and return a RunResult.
+
+    `graph`: a networkx graph or a CSRGraph to run on instead of the scenario's [graph].
+    """
     from .runner import run as _run
-    return _run(scenario, workers=workers, progress=progress)
+    return _run(scenario, workers=workers, progress=progress, graph=graph)
 
 
 __all__ = ["Scenario", "load_scenario", "run", "WomSimError", "ScenarioError",

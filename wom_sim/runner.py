@@ -54,20 +54,36 @@ def _run_chunk(args: tuple[int, list[int]]) -> tuple[list[int], np.ndarray]:
     return reps, np.stack([eng.run_replicate(stream(seed, 2, r)) for r in reps])
 
 
+def _given_graph(graph, sc: Scenario) -> CSRGraph:
+    """A graph passed in Python (CSRGraph or networkx) instead of the scenario's [graph]."""
+    if not isinstance(graph, CSRGraph):
+        from .graphs.io import from_networkx
+        graph = from_networkx(graph)
+    need = sc.seeding.budget + sc.seeding.initial_complainers
+    if need > graph.n:
+        raise ScenarioError(f"{sc.source}: seeding.budget + seeding.initial_complainers = {need} exceeds "
+                            f"the {graph.n} agents of the graph passed in")
+    return graph
+
+
 def run(scenario: Scenario | dict | str, *, workers: int = 1,
-        progress: Callable[[int, int], None] | None = None) -> RunResult:
+        progress: Callable[[int, int], None] | None = None, graph=None) -> RunResult:
     """Run every replicate of a scenario and return its tables.
 
     `progress(done, total)` is called as agent-steps complete (total = replicates x
     steps). `workers` > 1 spreads replicates over forked processes; the numbers are
-    identical to workers = 1.
+    identical to workers = 1. `graph` (a CSRGraph or a networkx graph) replaces the
+    scenario's [graph] section.
     """
     global _WORKER_ENGINE
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     workers = max(1, min(workers, sc.scenario.replicates))
-    check_fits(sc, workers)
     t0 = time.perf_counter()
-    graph = make_graph(sc)
+    if graph is None:
+        check_fits(sc, workers)
+        graph = make_graph(sc)
+    else:
+        graph = _given_graph(graph, sc)
     t1 = time.perf_counter()
     eng = make_engine(sc, graph)
     R, T = sc.scenario.replicates, sc.scenario.steps

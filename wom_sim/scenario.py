@@ -152,6 +152,13 @@ class WomSpec(_Section):
     active_steps: int = Field(1, ge=1, le=10_000_000, description="cascade: steps a sharer stays active (1 = classic independent cascade).")
 
 
+def _registered(name: str, registry, what: str) -> str:
+    """Names of pluggable pieces (strategies, policies) are checked against their registry."""
+    if name not in registry:
+        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(sorted(registry))}{_nearest(name, registry)}")
+    return name
+
+
 class SeedingSpec(_Section):
     strategy: str = Field("degree", description="KOL seeding strategy (see `wom-sim defaults`): random | degree.")
     budget: int = Field(20, ge=0, description="Number of KOLs seeded at step 0 (at most the population).")
@@ -162,9 +169,7 @@ class SeedingSpec(_Section):
     @classmethod
     def _known_strategy(cls, v: str) -> str:
         from .seeding import STRATEGIES
-        if v not in STRATEGIES:
-            raise ValueError(f"unknown strategy {v!r}; choose one of {', '.join(sorted(STRATEGIES))}{_nearest(v, STRATEGIES)}")
-        return v
+        return _registered(v, STRATEGIES, "strategy")
 
 
 class ResponseSpec(_Section):
@@ -179,9 +184,7 @@ class ResponseSpec(_Section):
     @classmethod
     def _known_policy(cls, v: str) -> str:
         from .policies import POLICIES
-        if v not in POLICIES:
-            raise ValueError(f"unknown policy {v!r}; choose one of {', '.join(sorted(POLICIES))}{_nearest(v, POLICIES)}")
-        return v
+        return _registered(v, POLICIES, "policy")
 
 
 class EconomicsSpec(_Section):

@@ -83,10 +83,11 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
 
     No comparison sort: arcs are ordered by stable counting sorts (scipy's C++ coo->csr
     kernel; an LSD radix sort on (src, dst)), several times faster than np.sort of one
-    int64 key and ~100x faster than np.unique on numpy 2.4 (REFERENCE.md pitfall). Input already sorted by (src, dst) (undirected: by
-    (max, min)), as the ER and BA generators emit it, skips the sort entirely.
-    Undirected graphs sort and deduplicate the edges once, then add the reverse arcs
-    with one transpose and a row-wise merge.
+    int64 key and ~100x faster than np.unique on numpy 2.4 (REFERENCE.md pitfall).
+    Input already sorted by (src, dst) (undirected: by (max, min)), as the ER and BA
+    generators emit it, skips the sort entirely. Undirected graphs sort and
+    deduplicate the edges once, then add the reverse arcs with one transpose and a
+    row-wise merge.
     """
     n = int(n)
     src = np.asarray(src).ravel()
@@ -96,6 +97,11 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
     w = None if weights is None else np.asarray(weights, dtype=np.float32).ravel()
     if w is not None and w.shape != src.shape:
         raise ValueError(f"weights has {w.size} entries for {src.size} arcs")
+    if src.size:
+        low = min(src.min(), dst.min())
+        high = max(src.max(), dst.max())
+        if low < 0 or high >= n:
+            raise ValueError(f"node ids must lie in [0, {n}), got ids from {low} to {high}")
     idx = np.int32 if (n < _I32_MAX and 2 * src.size < _I32_MAX) else np.int64
     src = src.astype(idx, copy=False)
     dst = dst.astype(idx, copy=False)

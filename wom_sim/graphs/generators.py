@@ -7,7 +7,7 @@ graphs store both arcs of each edge) whose ``name`` is the kind and ``meta`` the
 parameters.
 
 Sampling "each pair independently with probability p" uses geometric skips over the
-linear index of the pair space (upper triangle, or the ordered pairs when directed),
+linear index of the pair space (pairs i > j, or the ordered pairs when directed),
 which is exact G(n, p) in O(edges) time. Preferential attachment uses the
 linearized-chord-diagram trick (Batagelj & Brandes 2005): the target of each new
 edge is the node held in a uniformly random earlier endpoint slot, resolved for all
@@ -375,8 +375,9 @@ def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator) -> CSRGra
     uniform over the nodes, redrawn while w = i or (i, w) is already an edge (in
     vectorized rounds of redraws, each edge keeping its place until it moves, as in
     networkx; an edge that finds no free place in 64 rounds stays). The edge count
-    stays n k / 2; ``meta["rewired"]`` counts the edges moved. Clustering: 3 (k - 2) / (4 (k - 1)) at p = 0,
-    about that times (1 - p)^3 for small p (Barrat & Weigt 2000).
+    stays n k / 2; ``meta["rewired"]`` counts the edges moved. Clustering:
+    3 (k - 2) / (4 (k - 1)) at p = 0, about that times (1 - p)^3 for small p
+    (Barrat & Weigt 2000).
     """
     n = _check_int("n", n, 1)
     k = _check_int("k", k, 0)
@@ -599,29 +600,49 @@ def complete(n: int) -> CSRGraph:
 
 # ------------------------------------------------------------------------- timing
 
-def _time_builds(n: int = 1_000_000, seed: int = 1) -> None:  # pragma: no cover
+def _time_builds(n: int = 1_000_000, repeats: int = 3, seed: int = 1,
+                 networkx: bool = False) -> None:  # pragma: no cover
+    """Print build times: first call and median of ``repeats`` (fresh memory is slow
+    to touch the first time on some VMs, so the first call can be ~1.5x slower)."""
+    import statistics
     import time
 
     rng = np.random.default_rng(seed)
     cases = [
-        ("barabasi_albert n=%d m=5" % n, lambda: barabasi_albert(n, 5, rng)),
-        ("powerlaw_cluster n=%d m=5 p=0.5" % n, lambda: powerlaw_cluster(n, 5, 0.5, rng)),
-        ("erdos_renyi n=%d c=10" % n, lambda: erdos_renyi(n, 10.0, rng)),
-        ("erdos_renyi directed n=%d c=10" % n, lambda: erdos_renyi(n, 10.0, rng, directed=True)),
-        ("watts_strogatz n=%d k=10 p=0.1" % n, lambda: watts_strogatz(n, 10, 0.1, rng)),
-        ("sbm 10 blocks n=%d c_in=8 c_out=2" % n,
+        (f"barabasi_albert n={n:,} m=5", lambda: barabasi_albert(n, 5, rng)),
+        (f"powerlaw_cluster n={n:,} m=5 p=0.5", lambda: powerlaw_cluster(n, 5, 0.5, rng)),
+        (f"erdos_renyi n={n:,} c=10", lambda: erdos_renyi(n, 10.0, rng)),
+        (f"erdos_renyi directed n={n:,} c=10", lambda: erdos_renyi(n, 10.0, rng, directed=True)),
+        (f"watts_strogatz n={n:,} k=10 p=0.1", lambda: watts_strogatz(n, 10, 0.1, rng)),
+        (f"sbm 10 blocks n={n:,} c_in=8 c_out=2",
          lambda: sbm([n // 10] * 10, 8.0 / (n // 10), 2.0 / (n - n // 10), rng)),
-        ("chung_lu n=%d exponent=2.5 c=10" % n, lambda: chung_lu(n, 2.5, 10.0, rng)),
+        (f"chung_lu n={n:,} exponent=2.5 c=10", lambda: chung_lu(n, 2.5, 10.0, rng)),
     ]
+    if networkx:
+        import networkx as nx
+
+        m = min(n, 100_000)
+        cases.append((f"networkx barabasi_albert_graph n={m:,} m=5",
+                      lambda: nx.barabasi_albert_graph(m, 5, seed=seed)))
+        cases.append((f"barabasi_albert n={m:,} m=5 (this module)",
+                      lambda: barabasi_albert(m, 5, rng)))
+    print(f"{'graph':44s} {'first':>8s} {'median':>8s}   edges")
     for label, build in cases:
-        t0 = time.perf_counter()
-        g = build()
-        dt = time.perf_counter() - t0
-        print(f"{label:42s} {dt:7.3f} s   edges {g.n_arcs // (1 if g.directed else 2):>10,d}"
-              f"   mean degree {g.out_degree().mean():.3f}")
+        times = []
+        for _ in range(repeats if "networkx" not in label else 1):
+            t0 = time.perf_counter()
+            g = build()
+            times.append(time.perf_counter() - t0)
+        edges = (g.number_of_edges() if hasattr(g, "number_of_edges")
+                 else g.n_arcs // (1 if g.directed else 2))
+        print(f"{label:44s} {times[0]:7.3f}s {statistics.median(times):7.3f}s   {edges:,d}")
+        del g
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # python -m wom_sim.graphs.generators [n] [--networkx]
     import sys
 
-    _time_builds(int(float(sys.argv[1])) if len(sys.argv) > 1 else 1_000_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    _time_builds(int(float(args[0])) if args else 1_000_000,
+                 networkx="--networkx" in sys.argv)

@@ -291,6 +291,7 @@ def _atomic_write(path: Path, chunks, *, text: bool) -> None:
             else:
                 for chunk in chunks:
                     f.write(chunk)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -351,14 +352,15 @@ def read_npz(path) -> CSRGraph:
     if path.is_dir():
         raise GraphInputError(f"{path}: is a directory, expected an .npz graph file")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy array
+            raise GraphInputError(f"{path}: holds a single array, expected an .npz graph "
+                                  f"with 'indptr' and 'indices'")
+        with loaded as z:
             data = {k: z[k] for k in z.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise GraphInputError(f"{path}: not a readable .npz graph file ({exc}); expected "
                               f"a file written by write_npz") from None
-    if not isinstance(data, dict):  # a plain .npy array
-        raise GraphInputError(f"{path}: holds a single array, expected an .npz graph "
-                              f"with 'indptr' and 'indices'")
 
     def bad(what: str) -> GraphInputError:
         return GraphInputError(f"{path}: malformed graph: {what}")
@@ -458,7 +460,9 @@ def from_networkx(G, weight: str | None = "weight") -> CSRGraph:
 
     The original nodes are kept in ``meta["labels"]`` unless they already are
     0..n-1 in order. Directed if ``G.is_directed()``. Weights are taken from the
-    ``weight`` edge attribute when every edge has it (each must be in [0, 1]);
+    ``weight`` edge attribute when every edge has it and every value is in [0, 1]
+    (a per-arc transmissibility); values outside [0, 1] (such as the interaction
+    counts of ``nx.karate_club_graph()``) are ignored with a UserWarning.
     ``weight=None`` ignores weights. Self-loops and parallel edges are dropped.
     """
     nodes = list(G.nodes())
@@ -475,9 +479,15 @@ def from_networkx(G, weight: str | None = "weight") -> CSRGraph:
         w = np.empty(m, dtype=np.float64)
         for i, (a, b, x) in enumerate(G.edges(data=weight)):
             u[i], v[i], w[i] = index[a], index[b], x
-        if not ((w >= 0) & (w <= 1)).all():
-            raise GraphInputError(f"networkx graph: edge attribute {weight!r} must lie in "
-                                  f"[0, 1] (a transmissibility); found values outside")
+        outside = ~((w >= 0) & (w <= 1))
+        if outside.any():
+            # e.g. nx.karate_club_graph()'s interaction counts: not transmissibilities
+            example = w[outside][0]
+            warnings.warn(f"networkx graph: edge attribute {weight!r} has values outside "
+                          f"[0, 1] (e.g. {example:g}), so it is not used as per-arc "
+                          f"transmissibility; pass weight=None to silence this, or rescale "
+                          f"it to [0, 1]", UserWarning, stacklevel=2)
+            w = None
     else:
         for i, (a, b) in enumerate(G.edges()):
             u[i], v[i] = index[a], index[b]
