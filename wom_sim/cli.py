@@ -69,6 +69,7 @@ def main() -> None:
     wom-sim validate SCENARIO                  check a file, print it with every default
     wom-sim defaults                           every key, its default, range and meaning
     wom-sim graph SCENARIO -o g.npz            build and save the scenario's graph
+    wom-sim sweep SCENARIO -o DIR [--resume]   run a [sweep] grid on all cores or Dask
     """
 
 
@@ -126,6 +127,80 @@ def _print_table(res, elapsed: float, out: Path) -> None:
     files = sorted(p.name for p in out.iterdir())
     console.print(f"wrote {out}/: {', '.join(files)}  ({elapsed:.1f} s; graph {res.timing['graph_s']:.2f} s, "
                   f"simulate {res.timing['simulate_s']:.2f} s)", highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("-o", "--out", "out_dir", type=click.Path(), help="Sweep folder (default: output.dir, else results/<file name>-sweep).")
+@set_option
+@click.option("--workers", type=int, default=None, help="Local processes (default: all cores). Results are identical for any number.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'wom-sim[dask]').")
+@click.option("--resume", is_flag=True, help="Keep the finished points in the folder and run the rest.")
+@click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@friendly
+def sweep(scenario: str, out_dir: str | None, sets, workers: int | None, scheduler: str | None,
+          resume: bool, force: bool, quiet: bool) -> None:
+    """Run every point of SCENARIO's [sweep] grid x its replicates.
+
+    \b
+    Writes one folder per point under DIR/points/, DIR/sweep.csv (one row per point:
+    the swept values, then mean, ci_low, ci_high of every metric), DIR/manifest.json
+    and plots. Interrupted? Run the same command with --resume.
+    """
+    from .runner import default_workers
+    from .sweep import expand, run_sweep
+    sc = _load(scenario, sets)
+    out = Path(out_dir or sc.output.dir or Path("results") / f"{_slug(Path(scenario).stem)}-sweep")
+    if workers is not None and workers < 1:
+        raise WomSimError(f"--workers {workers}: give at least 1")
+    workers = workers or default_workers()
+    if resume and force:
+        raise WomSimError("--resume and --force contradict each other: choose one")
+    show = not quiet and sys.stderr.isatty()
+    t0 = time.perf_counter()
+    n_points = len(expand(sc)) if sc.sweep else 0
+    try:
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("replicates"), TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task(f"{n_points} points", total=None)
+                manifest = run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
+                                     plots=sc.output.plots,
+                                     progress=lambda d, t: bar.update(task, completed=d, total=t))
+        else:
+            manifest = run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
+                                 plots=sc.output.plots)
+    except KeyboardInterrupt:
+        done = len(list((out / "points").glob("[0-9]*"))) if (out / "points").exists() else 0
+        _fail(f"interrupted: {done} of {n_points} points are finished and saved in {out}/points/. "
+              f"Run the same command with --resume to finish the rest.", 130)
+    if quiet:
+        return
+    _print_sweep(out, manifest, time.perf_counter() - t0)
+
+
+def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from .sweep import read_table
+    _, rows = read_table(out)
+    keys = manifest["keys"]
+    table = Table(title=f"{manifest['scenario']['scenario']['name']}: {len(rows)} points")
+    for k in keys:
+        table.add_column(k.split(".")[-1], justify="right")
+    shown = ["adopters", "negative_reach", "rejected", "npv"]
+    for m in shown:
+        table.add_column(f"{m.replace('_', ' ')}\n(± 95% half-width)", justify="right")
+    for r in rows:
+        table.add_row(*[r[k] for k in keys], *[
+            f"{float(r[m + '_mean']):,.0f} ±{(float(r[m + '_ci_high']) - float(r[m + '_ci_low'])) / 2:,.0f}"
+            for m in shown])
+    console = Console()
+    console.print(table)
+    console.print(f"wrote {out}/: sweep.csv, manifest.json, points/ ({len(rows)} folders) and plots "
+                  f"({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 
 @main.command()

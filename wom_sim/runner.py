@@ -10,6 +10,7 @@ scenarios that differ only in a policy or a strategy share their replicate strea
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,12 +37,58 @@ def make_graph(sc: Scenario) -> CSRGraph:
 
 
 def make_engine(sc: Scenario, graph: CSRGraph):
-    kols = select_seeds(graph, sc, stream(sc.scenario.seed, 1))
+    return _engine(sc, graph, select_seeds(graph, sc, stream(sc.scenario.seed, 1)))
+
+
+def _engine(sc: Scenario, graph: CSRGraph, kols: np.ndarray):
     if sc.scenario.engine == "mesa":
         raise ScenarioError(f"{sc.source}: scenario.engine = 'mesa' is not available in this version; "
                             "use engine = 'numpy' (same rules, any size).")
     from .engines.numpy_engine import NumpyEngine
     return NumpyEngine(graph, sc, kols)
+
+
+class EngineCache:
+    """Graphs and engines kept between work units of one process.
+
+    A sweep sends many (scenario, replicates) units to each worker; points that share
+    a graph (same [graph] section and seed) build it once per process, and points that
+    also share the seeding pick their KOLs once.
+    """
+
+    def __init__(self, max_graphs: int = 2) -> None:
+        self.max_graphs = max_graphs
+        self._graphs: dict[str, CSRGraph] = {}
+        self._kols: dict[str, np.ndarray] = {}
+
+    def engine(self, sc: Scenario):
+        d = sc.to_dict()
+        gkey = json.dumps([d["graph"], sc.scenario.seed], sort_keys=True)
+        graph = self._graphs.get(gkey)
+        if graph is None:
+            if len(self._graphs) >= self.max_graphs:
+                self._graphs.clear()
+                self._kols.clear()
+            graph = self._graphs[gkey] = make_graph(sc)
+        kkey = gkey + json.dumps(d["seeding"], sort_keys=True)
+        kols = self._kols.get(kkey)
+        if kols is None:
+            kols = self._kols[kkey] = select_seeds(graph, sc, stream(sc.scenario.seed, 1))
+        return _engine(sc, graph, kols)
+
+
+_PROCESS_CACHE = EngineCache()
+
+
+def run_replicates(scenario: Scenario | dict, reps: list[int]) -> np.ndarray:
+    """Replicates `reps` of a scenario in this process: (len(reps), steps+1, metrics).
+
+    The unit of work of sweeps (local processes or Dask workers): it depends only on
+    its arguments, so any scheduler gives the same numbers.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    eng = _PROCESS_CACHE.engine(sc)
+    return np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r)) for r in reps])
 
 
 # worker processes inherit the engine by fork (copy-on-write: the graph is not copied)

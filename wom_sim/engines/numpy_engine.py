@@ -26,7 +26,7 @@ from ..funnels import Funnel, build_funnel
 from ..graphs.csr import CSRGraph
 from ..policies import EngineView, make_policy
 from ..scenario import FunnelSpec, Scenario
-from .sampling import accumulate, bernoulli_arcs, distinct_neighbours, draw_tells, out_degree_of
+from .sampling import accumulate, bernoulli_arcs, distinct_neighbours, draw_tells
 
 BASE_METRICS = ["aware", "adopters", "new_adopters", "rejected", "negative_reach",
                 "pos_messages", "neg_messages", "new_pos_messages", "new_neg_messages",
@@ -330,7 +330,10 @@ class _Replicate:
         return buyers
 
     def _adopt(self, idx: np.ndarray, positive: bool | None = None) -> None:
-        """Purchase: count the adopters, then draw experience and sharing (step 4)."""
+        """Purchase: count the adopters, then draw experience and sharing (step 4).
+
+        Buyers who do not share stay at Action; sharers go to Share (or straight to
+        DONE when they drew no retellings). One stage move for all of them."""
         if idx.size == 0:
             return
         f, w = self.f, self.wom
@@ -341,21 +344,22 @@ class _Replicate:
         else:
             neg = self.rng.random(idx.size) < w.p_negative_experience
         self.experience[idx] = np.where(neg, -1, 1)
-        self.move(idx, f.ACTION)
-        for valence, group in ((1, idx[~neg]), (-1, idx[neg])):
-            if group.size == 0:
+        codes = np.full(idx.size, f.ACTION, dtype=np.int8)
+        for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
+            if rows.size == 0:
                 continue
-            sharers = group[self.rng.random(group.size) < self.share_prob(valence)]
-            if sharers.size:
-                if self.cascade:
-                    tells = np.full(sharers.size, w.active_steps, dtype=np.int32)
-                else:
-                    mean = w.positive_tells if valence > 0 else w.negative_tells
-                    tells = draw_tells(self.rng, sharers.size, mean, w.tells_distribution)
-                live = sharers[tells > 0]
-                self.move(live, f.SHARE)
-                self.move(sharers[tells == 0], f.DONE)
-                self.make_sharers(sharers, valence, tells, now=f.realtime_share)
+            sp = self.share_prob(valence)
+            rows = rows if sp >= 1 else rows[self.rng.random(rows.size) < sp]
+            if rows.size == 0:
+                continue
+            if self.cascade:
+                tells = np.full(rows.size, w.active_steps, dtype=np.int32)
+            else:
+                mean = w.positive_tells if valence > 0 else w.negative_tells
+                tells = draw_tells(self.rng, rows.size, mean, w.tells_distribution)
+            codes[rows] = np.where(tells > 0, f.SHARE, f.DONE)
+            self.make_sharers(idx[rows], valence, tells, now=f.realtime_share)
+        self.move(idx, codes)
 
     def _purchase(self, buyers: np.ndarray) -> None:
         self._adopt(buyers, positive=None)
@@ -386,30 +390,41 @@ class _Replicate:
             tellers = tellers[self.tells_left[tellers] > 0]
         neg_tellers = _empty()
         if tellers.size:
+            deg = self.e.out_degree[tellers]
             if self.cascade:
                 o, tg = bernoulli_arcs(g, tellers, w.transmissibility, self.rng,
-                                       use_weights=g.weights is not None)
+                                       use_weights=g.weights is not None, deg=deg)
                 self.tells_left[tellers] -= 1
             else:
                 k = np.minimum(self.tells_left[tellers], w.tells_per_step)
-                o, tg, told = distinct_neighbours(g, tellers, k, self.rng)
+                o, tg, told = distinct_neighbours(g, tellers, k, self.rng, deg=deg)
                 # an isolated sharer has nobody to tell: it is finished
-                told = np.where(out_degree_of(g, tellers) == 0, self.tells_left[tellers], told)
+                told = np.where(deg == 0, self.tells_left[tellers], told)
                 self.tells_left[tellers] -= told.astype(np.int32)
-            is_neg = self.valence[tellers][o] < 0
+            teller_neg = self.valence[tellers] < 0
+            if teller_neg.any():
+                is_neg = teller_neg[o]
+                neg_tellers = tellers[teller_neg]
+            else:
+                is_neg = np.zeros(tg.size, dtype=bool)
             owners_t.append(tg)
             negs.append(is_neg)
             nn = int(is_neg.sum())
             self.new_neg += nn
             self.new_pos += tg.size - nn
-            neg_tellers = tellers[self.valence[tellers] < 0]
             done = self.tells_left[tellers] <= 0
             self.finish_telling(tellers[done])
             tellers = tellers[~done]
         self.tellers = tellers
         if owners_t:
-            targets = np.concatenate(owners_t)
-            neg = np.concatenate(negs)
+            targets = np.concatenate(owners_t) if len(owners_t) > 1 else owners_t[0]
+            neg = np.concatenate(negs) if len(negs) > 1 else negs[0]
+            # a message can change only an agent not yet buying (unaware or in the
+            # funnel), or make a first negative hearing; the rest are counted, not kept
+            useful = self.stage[targets] <= self.f.n_pre
+            if neg.any():
+                useful |= neg & ~self.heard_neg[targets]
+            targets, neg = targets[useful], neg[useful]
             ids, pos_c, neg_c = accumulate(targets, neg, n)
             self.inbox = _Inbox(ids, pos_c, neg_c)
         self.pos_msgs += self.new_pos

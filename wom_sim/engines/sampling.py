@@ -44,7 +44,8 @@ def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        rng: np.random.Generator, deg: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each teller i tells min(k[i], deg) distinct out-neighbours chosen uniformly.
 
     Returns (owner, target, told) with told[i] the number of messages teller i sent.
@@ -53,7 +54,7 @@ def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
     random sort keys over the tellers' arcs are used instead.
     """
     tellers = np.asarray(tellers, dtype=np.int64)
-    deg = out_degree_of(graph, tellers)
+    deg = out_degree_of(graph, tellers) if deg is None else deg
     k = np.minimum(np.asarray(k, dtype=np.int64), deg)
     told = k.copy()
     owners, offsets = [], []
@@ -102,7 +103,8 @@ def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
 
 
 def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float,
-                   rng: np.random.Generator, use_weights: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                   rng: np.random.Generator, use_weights: bool = False,
+                   deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every out-arc of every teller carries a message independently with `prob`
     (or the arc's weight when `use_weights`).
 
@@ -111,7 +113,7 @@ def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float,
     the arcs examined (REFERENCE.md: drawing one number per arc caps the rate).
     """
     tellers = np.asarray(tellers, dtype=np.int64)
-    deg = out_degree_of(graph, tellers)
+    deg = out_degree_of(graph, tellers) if deg is None else deg
     total = int(deg.sum())
     if total == 0 or (prob <= 0 and not use_weights):
         return _EMPTY, np.zeros(0, dtype=np.int32)
@@ -152,15 +154,16 @@ def accumulate(targets: np.ndarray, negative: np.ndarray, n: int) -> tuple[np.nd
         ids = np.flatnonzero(tot)
         neg = np.bincount(targets[negative], minlength=n)[ids] if negative.any() else np.zeros(ids.size, np.int64)
         return ids, (tot[ids] - neg).astype(np.int32), neg.astype(np.int32)
-    order = np.argsort(targets, kind="stable")
-    t = targets[order]
+    # one sort of (target, valence) packed in an int64: no argsort, no gather
+    key = np.sort(targets.astype(np.int64) * 2 + negative)
+    t = key >> 1
     first = np.empty(t.size, dtype=bool)
     first[0] = True
     np.not_equal(t[1:], t[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     counts = np.diff(np.append(starts, t.size))
-    neg = np.add.reduceat(negative[order].astype(np.int32), starts)
-    return t[starts].astype(np.int64), (counts - neg).astype(np.int32), neg.astype(np.int32)
+    neg = np.add.reduceat(key & 1, starts)
+    return t[starts], (counts - neg).astype(np.int32), neg.astype(np.int32)
 
 
 def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> np.ndarray:
