@@ -45,7 +45,7 @@ def test_run_writes_every_output(tmp_path):
         assert (out / f).stat().st_size > 0, f
     s = json.loads((out / "summary.json").read_text())
     assert s["seed"] == 42 and s["n_agents"] == 20000 and s["scenario"]["scenario"]["replicates"] == 3
-    assert set(s["timing"]) == {"graph_s", "simulate_s", "write_s"}
+    assert {"graph_s", "simulate_s", "write_s"} <= set(s["timing"])
     for m in ("aware", "adopters", "rejected", "negative_reach", "pos_messages", "neg_messages",
               "responses", "net_sentiment", "npv", "stage_attention", "stage_share"):
         lo, hi = s["metrics"][m]["ci95"]

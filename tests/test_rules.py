@@ -322,6 +322,6 @@ def test_run_on_a_networkx_graph():
     res = wom_sim.run(sc, graph=G)
     assert res.n_agents == 34 and res.n_arcs == 2 * G.number_of_edges()
     # degree seeding picks the two hubs of the karate club (nodes 33 and 0)
-    assert sorted(res.kols.tolist()) == [0, 33]
+    assert sorted(res.kols) == [0, 33]
     with pytest.raises(wom_sim.ScenarioError, match="exceeds"):
         wom_sim.run(wom_sim.load_scenario(sc, ["seeding.budget=30", "seeding.initial_complainers=10"]), graph=G)

@@ -59,7 +59,7 @@ class RunResult:
     series: np.ndarray
     n_agents: int
     n_arcs: int
-    kols: np.ndarray
+    kols: list | str  # the KOL ids, or how they were drawn (per replicate)
     funnel: Funnel
     timing: dict[str, float] = field(default_factory=dict)
 
@@ -98,7 +98,7 @@ class RunResult:
     @property
     def summary(self) -> dict:
         sc = self.scenario
-        kols = self.kols.tolist() if self.kols.size <= 1000 else f"{self.kols.size} agents"
+        kols = self.kols
         return {
             "scenario": sc.to_dict(),
             "seed": sc.scenario.seed,

@@ -1,13 +1,5 @@
-"""Running a scenario: graph, KOLs, then replicates on independent seed streams.
-
-Streams (numpy SeedSequence, MODEL.md section 7), all spawned from scenario.seed:
-    spawn_key (0,)   the graph
-    spawn_key (1,)   the seeding strategy
-    spawn_key (2, r) replicate r
-so replicate r draws the same numbers whatever the number of workers, and two
-scenarios that differ only in a policy or a strategy share their replicate streams
-(common random numbers).
-"""
+"""Running a scenario: graph, KOL plan, then replicates on independent seed streams
+(see streams.py for which stream feeds what)."""
 from __future__ import annotations
 
 import json
@@ -25,11 +17,10 @@ from .graphs.csr import CSRGraph
 from .memory import check_fits
 from .results import RunResult
 from .scenario import Scenario, load_scenario
-from .seeding import select_seeds
+from .seeding import SeedPlan, plan_seeds
+from .streams import stream
 
-
-def stream(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+__all__ = ["run", "run_replicates", "make_graph", "make_engine", "stream", "EngineCache"]
 
 
 def make_graph(sc: Scenario) -> CSRGraph:
@@ -37,10 +28,12 @@ def make_graph(sc: Scenario) -> CSRGraph:
 
 
 def make_engine(sc: Scenario, graph: CSRGraph):
-    return _engine(sc, graph, select_seeds(graph, sc, stream(sc.scenario.seed, 1)))
+    """The engine of a scenario on a graph; its default KOLs are the plan's fixed pick."""
+    plan = plan_seeds(graph, sc)
+    return _engine(sc, graph, plan.fixed if plan.fixed is not None else ()), plan
 
 
-def _engine(sc: Scenario, graph: CSRGraph, kols: np.ndarray):
+def _engine(sc: Scenario, graph: CSRGraph, kols=()):
     if sc.scenario.engine == "mesa":
         raise ScenarioError(f"{sc.source}: scenario.engine = 'mesa' is not available in this version; "
                             "use engine = 'numpy' (same rules, any size).")
@@ -49,7 +42,7 @@ def _engine(sc: Scenario, graph: CSRGraph, kols: np.ndarray):
 
 
 class EngineCache:
-    """Graphs and engines kept between work units of one process.
+    """Graphs and KOL plans kept between work units of one process.
 
     A sweep sends many (scenario, replicates) units to each worker; points that share
     a graph (same [graph] section and seed) build it once per process, and points that
@@ -59,46 +52,53 @@ class EngineCache:
     def __init__(self, max_graphs: int = 2) -> None:
         self.max_graphs = max_graphs
         self._graphs: dict[str, CSRGraph] = {}
-        self._kols: dict[str, np.ndarray] = {}
+        self._plans: dict[str, SeedPlan] = {}
 
-    def engine(self, sc: Scenario):
-        d = sc.to_dict()
-        gkey = json.dumps([d["graph"], sc.scenario.seed], sort_keys=True)
+    def graph(self, sc: Scenario) -> tuple[str, CSRGraph]:
+        gkey = json.dumps([sc.to_dict()["graph"], sc.scenario.seed], sort_keys=True)
         graph = self._graphs.get(gkey)
         if graph is None:
             if len(self._graphs) >= self.max_graphs:
                 self._graphs.clear()
-                self._kols.clear()
+                self._plans.clear()
             graph = self._graphs[gkey] = make_graph(sc)
-        kkey = gkey + json.dumps(d["seeding"], sort_keys=True)
-        kols = self._kols.get(kkey)
-        if kols is None:
-            kols = self._kols[kkey] = select_seeds(graph, sc, stream(sc.scenario.seed, 1))
-        return _engine(sc, graph, kols)
+        return gkey, graph
+
+    def engine(self, sc: Scenario):
+        """(engine, seed plan) of a scenario, reusing this process's graphs and plans."""
+        gkey, graph = self.graph(sc)
+        pkey = gkey + json.dumps(sc.to_dict()["seeding"], sort_keys=True)
+        plan = self._plans.get(pkey)
+        if plan is None:
+            plan = self._plans[pkey] = plan_seeds(graph, sc)
+        return _engine(sc, graph), plan
 
 
 _PROCESS_CACHE = EngineCache()
 
 
-def run_replicates(scenario: Scenario | dict, reps: list[int]) -> np.ndarray:
+def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray | None = None) -> np.ndarray:
     """Replicates `reps` of a scenario in this process: (len(reps), steps+1, metrics).
 
     The unit of work of sweeps (local processes or Dask workers): it depends only on
-    its arguments, so any scheduler gives the same numbers.
+    its arguments, so any scheduler gives the same numbers. `kols` overrides the
+    scenario's seeding (a pick made once elsewhere, e.g. by compare-seeding).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    eng = _PROCESS_CACHE.engine(sc)
-    return np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r)) for r in reps])
+    eng, plan = _PROCESS_CACHE.engine(sc)
+    return np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r),
+                                       kols=plan.for_replicate(r) if kols is None else kols)
+                     for r in reps])
 
 
 # worker processes inherit the engine by fork (copy-on-write: the graph is not copied)
-_WORKER_ENGINE = None
+_WORKER: tuple | None = None
 
 
 def _run_chunk(args: tuple[int, list[int]]) -> tuple[list[int], np.ndarray]:
     seed, reps = args
-    eng = _WORKER_ENGINE
-    return reps, np.stack([eng.run_replicate(stream(seed, 2, r)) for r in reps])
+    eng, plan = _WORKER
+    return reps, np.stack([eng.run_replicate(stream(seed, 2, r), kols=plan.for_replicate(r)) for r in reps])
 
 
 def _given_graph(graph, sc: Scenario) -> CSRGraph:
@@ -122,7 +122,7 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     identical to workers = 1. `graph` (a CSRGraph or a networkx graph) replaces the
     scenario's [graph] section.
     """
-    global _WORKER_ENGINE
+    global _WORKER
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     workers = max(1, min(workers, sc.scenario.replicates))
     t0 = time.perf_counter()
@@ -132,7 +132,8 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     else:
         graph = _given_graph(graph, sc)
     t1 = time.perf_counter()
-    eng = make_engine(sc, graph)
+    eng, plan = make_engine(sc, graph)
+    t2 = time.perf_counter()
     R, T = sc.scenario.replicates, sc.scenario.steps
     series = np.empty((R, T + 1, len(eng.metrics)), dtype=np.float64)
     total = R * T
@@ -142,26 +143,27 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
             def tick(t: int, base=done) -> None:
                 if progress:
                     progress(base + t, total)
-            series[r] = eng.run_replicate(stream(sc.scenario.seed, 2, r), tick)
+            series[r] = eng.run_replicate(stream(sc.scenario.seed, 2, r), tick, kols=plan.for_replicate(r))
             done += T
     else:
-        _WORKER_ENGINE = eng
-        chunks = [list(range(r, R, workers * 2))[:] for r in range(min(R, workers * 2))]
-        ctx = mp.get_context("fork")
+        _WORKER = (eng, plan)
+        chunks = [list(range(r, R, workers * 2)) for r in range(min(R, workers * 2))]
         done = 0
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            from .sweep import ignore_sigint
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                     initializer=ignore_sigint) as pool:
                 for reps, block in pool.map(_run_chunk, [(sc.scenario.seed, c) for c in chunks]):
                     series[reps] = block
                     done += len(reps) * T
                     if progress:
                         progress(done, total)
         finally:
-            _WORKER_ENGINE = None
-    t2 = time.perf_counter()
+            _WORKER = None
+    t3 = time.perf_counter()
     return RunResult(scenario=sc, metrics=eng.metrics, series=series, n_agents=graph.n,
-                     n_arcs=graph.n_arcs, kols=eng.kols, funnel=eng.funnel,
-                     timing={"graph_s": t1 - t0, "simulate_s": t2 - t1})
+                     n_arcs=graph.n_arcs, kols=plan.describe(), funnel=eng.funnel,
+                     timing={"graph_s": t1 - t0, "seeding_s": t2 - t1, "simulate_s": t3 - t2})
 
 
 def default_workers() -> int:

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -175,15 +176,21 @@ def _unit_task(scenario_dict: dict, reps: list[int]) -> dict:
     t0 = time.perf_counter()
     sc = load_scenario(scenario_dict)
     series = run_replicates(sc, reps)
-    eng = _PROCESS_CACHE.engine(sc)
-    return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": eng.kols,
+    eng, plan = _PROCESS_CACHE.engine(sc)
+    return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": plan.describe(),
             "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0}
+
+
+def ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and reports cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _LocalExecutor:
     def __init__(self, workers: int) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) if workers > 1 else None
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
+                                        initializer=ignore_sigint) if workers > 1 else None
 
     def submit(self, fn, *args) -> Future:
         if self.pool is None:

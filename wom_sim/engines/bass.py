@@ -16,7 +16,8 @@ import numpy as np
 from .sampling import bernoulli_arcs
 
 
-def run_bass(eng, rng: np.random.Generator, on_step: Callable[[int], None] | None) -> np.ndarray:
+def run_bass(eng, rng: np.random.Generator, on_step: Callable[[int], None] | None,
+             kols: np.ndarray) -> np.ndarray:
     sc, g, f = eng.sc, eng.g, eng.funnel
     n, steps = eng.n, sc.scenario.steps
     p, q = sc.wom.p_external, sc.wom.q_imitation
@@ -27,7 +28,6 @@ def run_bass(eng, rng: np.random.Generator, on_step: Callable[[int], None] | Non
     action, unaware = col[f"stage_{f.stages[-2]}"], col["stage_unaware"]
 
     adopted = np.zeros(n, dtype=bool)
-    kols = eng.kols
     adopted[kols] = True
     total = kols.size
     npv = 0.0

@@ -51,10 +51,10 @@ class _Inbox:
 class NumpyEngine:
     """Runs replicates of one scenario on one graph with one set of KOLs."""
 
-    def __init__(self, graph: CSRGraph, scenario: Scenario, kols: np.ndarray) -> None:
+    def __init__(self, graph: CSRGraph, scenario: Scenario, kols=()) -> None:
         self.g = graph
         self.sc = scenario
-        self.kols = np.asarray(kols, dtype=np.int64)
+        self.kols = np.asarray(kols, dtype=np.int64)  # default KOLs of run_replicate
         # Bass mode has no funnel: adoption is the only change of state
         self.funnel = build_funnel(FunnelSpec(kind="none") if scenario.wom.mode == "bass" else scenario.funnel)
         self.metrics = metric_names(self.funnel)
@@ -69,12 +69,15 @@ class NumpyEngine:
 
     # ------------------------------------------------------------------ replicate
     def run_replicate(self, rng: np.random.Generator,
-                      on_step: Callable[[int], None] | None = None) -> np.ndarray:
-        """Simulate `steps` steps; return the metrics table, shape (steps + 1, metrics)."""
+                      on_step: Callable[[int], None] | None = None,
+                      kols: np.ndarray | None = None) -> np.ndarray:
+        """Simulate `steps` steps from KOLs `kols` (default: the engine's); return the
+        metrics table, shape (steps + 1, metrics)."""
+        kols = self.kols if kols is None else np.asarray(kols, dtype=np.int64)
         if self.sc.wom.mode == "bass":
             from .bass import run_bass
-            return run_bass(self, rng, on_step)
-        rep = _Replicate(self, rng)
+            return run_bass(self, rng, on_step, kols)
+        rep = _Replicate(self, rng, kols)
         steps = self.sc.scenario.steps
         out = np.zeros((steps + 1, len(self.metrics)), dtype=np.float64)
         out[0] = rep.record()
@@ -96,8 +99,9 @@ class NumpyEngine:
 class _Replicate:
     """The state of one replicate and the step rules that change it."""
 
-    def __init__(self, eng: NumpyEngine, rng: np.random.Generator) -> None:
+    def __init__(self, eng: NumpyEngine, rng: np.random.Generator, kols: np.ndarray | None = None) -> None:
         self.e, self.g, self.f, self.rng = eng, eng.g, eng.funnel, rng
+        self.kols = eng.kols if kols is None else kols
         sc = eng.sc
         self.wom, self.resp, self.econ = sc.wom, sc.response, sc.economics
         self.cascade = sc.wom.mode == "cascade"
@@ -190,8 +194,8 @@ class _Replicate:
 
     # ------------------------------------------------------------------ step 0
     def _seed(self) -> None:
-        f, e = self.f, self.e
-        kols = e.kols
+        f = self.f
+        kols = self.kols
         if kols.size:
             # KOLs are positive sharers who broadcast once at step 1, then are DONE
             self.move(kols, f.SHARE)
@@ -377,8 +381,8 @@ class _Replicate:
         g, w, n = self.g, self.wom, self.n
         owners_t: list[np.ndarray] = []
         negs: list[np.ndarray] = []
-        if t == 1 and self.e.kols.size:
-            kols = self.e.kols
+        if t == 1 and self.kols.size:
+            kols = self.kols
             _, tg = bernoulli_arcs(g, kols, self.e.sc.seeding.kol_reach, self.rng)
             owners_t.append(tg)
             negs.append(np.zeros(tg.size, dtype=bool))
@@ -498,7 +502,7 @@ class _Replicate:
         sharers, nobody in the funnel, no advertising, no response scheduled."""
         return (self.inbox.ids.size == 0 and self.tellers.size == 0 and self.pending.size == 0
                 and self.pre.size == 0 and self.wom.p_external <= 0 and self.policy.idle()
-                and (self.t >= 1 or self.e.kols.size == 0))
+                and (self.t >= 1 or self.kols.size == 0))
 
     # ------------------------------------------------------------------ metrics
     def record(self) -> np.ndarray:

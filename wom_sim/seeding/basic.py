@@ -6,7 +6,7 @@ import numpy as np
 from . import register
 
 
-@register("random")
+@register("random", per_replicate=True)
 def random_seeds(graph, budget: int, rng: np.random.Generator, scenario=None) -> np.ndarray:
     """Uniformly random distinct agents: the baseline every strategy must beat."""
     return rng.choice(graph.n, size=budget, replace=False).astype(np.int32)
