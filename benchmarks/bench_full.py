@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     prof = {}
     if not args.no_profile:
         graph = make_graph(sc)
-        eng = make_engine(sc, graph)
+        eng, _ = make_engine(sc, graph)  # (engine, seed plan); degree KOLs are fixed
         eng.run_replicate(stream(seed, 2, 1))  # warm-up (lazy out-degree, imports)
         RESULTS.mkdir(parents=True, exist_ok=True)
         try:

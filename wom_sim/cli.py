@@ -70,6 +70,7 @@ def main() -> None:
     wom-sim defaults                           every key, its default, range and meaning
     wom-sim graph SCENARIO -o g.npz            build and save the scenario's graph
     wom-sim sweep SCENARIO -o DIR [--resume]   run a [sweep] grid on all cores or Dask
+    wom-sim compare-seeding SCENARIO --strategies degree,ris --budget 10,50
     """
 
 
@@ -269,6 +270,84 @@ def graph(scenario: str, out_file: str, sets) -> None:
     click.echo(f"out-degree: mean {s['degree_mean']:.2f}, sd {s['degree_std']:.2f}, min {s['degree_min']}, "
                f"median {s['degree_median']:g}, max {s['degree_max']}, isolated {s['isolated']}")
     click.echo(f"built in {built:.2f} s; saved to {out}")
+
+
+@main.command("compare-seeding")
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("--strategies", help="Comma list (random is always added as the baseline), e.g. degree,pagerank,ris.")
+@click.option("--budget", "budgets", help="Comma list of budgets: KOL counts, or money with --money (default: the scenario's).")
+@click.option("--money", is_flag=True, help="Budgets are money: KOLs priced by seeding.kol_cost_* are bought in rank order.")
+@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: results/<file name>-seeding).")
+@set_option
+@click.option("--workers", type=int, default=None, help="Local processes (default: all cores).")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (pip install 'wom-sim[dask]').")
+@click.option("--resume", is_flag=True, help="Keep finished points and run the rest.")
+@click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")
+@friendly
+def compare_seeding_cmd(scenario: str, strategies: str | None, budgets: str | None, money: bool, out_dir: str | None,
+                        sets, workers: int | None, scheduler: str | None, resume: bool, force: bool, quiet: bool) -> None:
+    """Which KOLs to pay: every strategy x budget with common random numbers.
+
+    \b
+    Writes DIR/comparison.csv (strategy, budget, metric, mean, ci_low, ci_high, and the
+    lift over random with a paired 95% interval, KOL count, cost, selection time),
+    plots, and the sweep folders behind them (so --resume works).
+    """
+    from .compare import compare_seeding, parse_list
+    from .runner import default_workers
+    sc = _load(scenario, sets)
+    names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else []
+    blist = parse_list(budgets, float if money else int, "budget")
+    out = Path(out_dir or Path("results") / f"{_slug(Path(scenario).stem)}-seeding")
+    workers = workers or default_workers()
+    if resume and force:
+        raise WomSimError("--resume and --force contradict each other: choose one")
+    show = not quiet and sys.stderr.isatty()
+    t0 = time.perf_counter()
+    try:
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            with Progress(TextColumn("[bold]strategies x budgets"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("replicates"), TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task("", total=None)
+                cmp = compare_seeding(sc, out, names, blist, money=money, workers=workers, scheduler=scheduler,
+                                      resume=resume, force=force, plots=sc.output.plots,
+                                      progress=lambda d, t: bar.update(task, completed=d, total=t))
+        else:
+            cmp = compare_seeding(sc, out, names, blist, money=money, workers=workers, scheduler=scheduler,
+                                  resume=resume, force=force, plots=sc.output.plots)
+    except KeyboardInterrupt:
+        _fail(f"interrupted: finished points are saved in {out}/points/. Run the same command with --resume "
+              "to finish the rest.", 130)
+    if not quiet:
+        _print_comparison(cmp, time.perf_counter() - t0)
+
+
+def _print_comparison(cmp, elapsed: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from .compare import BASELINE, ranked
+    from .results import mean_ci
+    console = Console()
+    unit = "money" if cmp.money else "KOLs"
+    ia, inpv = cmp.metrics.index("adopters"), cmp.metrics.index("npv")
+    for b in cmp.budgets:
+        table = Table(title=f"Budget {b:g} {unit}: ranked by final adopters (paired 95% CI vs {BASELINE})")
+        for col in ("#", "strategy", "adopters", "lift vs random", "NPV", "KOLs", "cost", "pick time"):
+            table.add_column(col, justify="right" if col not in ("strategy",) else "left")
+        for rank, s in enumerate(ranked(cmp, b), 1):
+            m, lo, hi = mean_ci(cmp.finals[(s, b)][:, ia])
+            lift, llo, lhi = cmp.lift(s, b, "adopters")
+            base = cmp.finals[(BASELINE, b)][:, ia].mean()
+            pct = f" ({lift / base:+.1%})" if base else ""
+            ch = cmp.choices[(s, b)]
+            npv = cmp.finals[(s, b)][:, inpv].mean()
+            table.add_row(str(rank), s, f"{m:,.0f} ±{(hi - lo) / 2:,.0f}",
+                          "—" if s == BASELINE else f"{lift:+,.0f} [{llo:+,.0f}, {lhi:+,.0f}]{pct}",
+                          f"{npv:,.0f}", f"{ch.n_kols:g}", f"{ch.cost:,.0f}", f"{ch.seconds:.2f} s")
+        console.print(table)
+    console.print(f"wrote {cmp.out}/comparison.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

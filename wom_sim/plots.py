@@ -170,3 +170,122 @@ def save_sweep_plots(out, keys: list[str]) -> list[Path]:
             plt.close(fig)
             paths.append(p)
     return paths
+
+
+# ----------------------------------------------------------------------------- seeding comparison
+
+
+def save_comparison_plots(cmp, points, budget_key: str) -> list[Path]:
+    """compare-seeding figures: final adopters and NPV per strategy (per budget, 95%
+    intervals); adoption curves per strategy; spread against budget; the chosen KOLs'
+    degree distribution against the population's."""
+    from .results import mean_ci
+    out = Path(cmp.out)
+    paths = []
+    unit = "currency" if cmp.money else "KOLs"
+    colours = {s: plt.get_cmap("tab10")(i % 10) for i, s in enumerate(cmp.strategies)}
+
+    # 1. final adopters and NPV per strategy, grouped by budget
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), dpi=100)
+    width = 0.8 / len(cmp.strategies)
+    for ax, metric, ylabel in ((axes[0], "adopters", "final adopters (agents)"),
+                               (axes[1], "npv", "NPV (currency units)")):
+        i = cmp.metrics.index(metric)
+        for j, s in enumerate(cmp.strategies):
+            stats = [mean_ci(cmp.finals[(s, b)][:, i]) for b in cmp.budgets]
+            m = np.array([float(x[0]) for x in stats])
+            err = np.array([[m_ - float(x[1]) for m_, x in zip(m, stats)], [float(x[2]) - m_ for m_, x in zip(m, stats)]])
+            ax.bar(np.arange(len(cmp.budgets)) + (j - (len(cmp.strategies) - 1) / 2) * width, m, width,
+                   yerr=err, capsize=2, label=s, color=colours[s])
+        ax.set_xticks(np.arange(len(cmp.budgets)), [fmt_budget(b) for b in cmp.budgets])
+        ax.set_xlabel(f"budget ({unit})")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{metric} by strategy (mean, 95% interval)", fontsize=10)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, out / "strategies_final.png"))
+
+    # 2. adoption curves per strategy, one panel per budget
+    fig, axes = plt.subplots(1, len(cmp.budgets), figsize=(5 * len(cmp.budgets), 4.2), dpi=100, squeeze=False)
+    by_key = {(p.scenario.seeding.strategy, p.values[budget_key]): p for p in points}
+    for ax, b in zip(axes[0], cmp.budgets):
+        for s in cmp.strategies:
+            rows = _timeseries(out / "points" / by_key[(s, b)].folder, "adopters")
+            steps, mean, lo, hi = rows
+            ax.plot(steps, mean, label=s, color=colours[s])
+            ax.fill_between(steps, lo, hi, alpha=0.2, color=colours[s], linewidth=0)
+        ax.set_xlabel("step")
+        ax.set_ylabel("adopters (agents)")
+        ax.set_title(f"budget {fmt_budget(b)} {unit}", fontsize=10)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle("Adoption over time per strategy (mean, 95% band)")
+    fig.tight_layout()
+    paths.append(_save(fig, out / "strategies_adoption.png"))
+
+    # 3. spread against budget
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=100)
+    i = cmp.metrics.index("adopters")
+    for s in cmp.strategies:
+        stats = [mean_ci(cmp.finals[(s, b)][:, i]) for b in cmp.budgets]
+        ax.plot(cmp.budgets, [float(x[0]) for x in stats], marker="o", label=s, color=colours[s])
+        ax.fill_between(cmp.budgets, [float(x[1]) for x in stats], [float(x[2]) for x in stats],
+                        alpha=0.2, color=colours[s], linewidth=0)
+    ax.set_xlabel(f"budget ({unit})")
+    ax.set_ylabel("final adopters (agents)")
+    ax.set_title("Spread against budget (mean, 95% band)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, out / "spread_vs_budget.png"))
+
+    # 4. chosen KOLs' degree distribution against the population's (largest budget)
+    from .runner import make_graph
+    p0 = points[0]
+    graph = make_graph(p0.scenario)
+    deg = graph.out_degree()
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=100)
+    _ccdf(ax, deg, "population", "#777777", lw=2)
+    b = cmp.budgets[-1]
+    for s in cmp.strategies:
+        ch = cmp.choices[(s, b)]
+        if ch.kols is not None and ch.kols.size:
+            _ccdf(ax, deg[ch.kols], s, colours[s])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("followers (out-degree)")
+    ax.set_ylabel("fraction with at least this many (CCDF)")
+    ax.set_title(f"Chosen KOLs' followers vs the population (budget {fmt_budget(b)} {unit})", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, out / "kol_degrees.png"))
+    return paths
+
+
+def fmt_budget(b) -> str:
+    return f"{b:g}" if isinstance(b, float) else str(b)
+
+
+def _ccdf(ax, values: np.ndarray, label: str, colour, lw: float = 1.2) -> None:
+    v = np.sort(values[values > 0])
+    if v.size == 0:
+        return
+    frac = 1.0 - np.arange(v.size) / v.size
+    ax.step(v, frac, where="post", label=label, color=colour, lw=lw)
+
+
+def _timeseries(folder: Path, metric: str):
+    import csv
+    steps, mean, lo, hi = [], [], [], []
+    with open(folder / "timeseries.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["metric"] == metric:
+                steps.append(int(row["step"]))
+                mean.append(float(row["mean"]))
+                lo.append(float(row["ci_low"]))
+                hi.append(float(row["ci_high"]))
+    return np.array(steps), np.array(mean), np.array(lo), np.array(hi)
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -24,7 +24,14 @@ from .errors import ScenarioError
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
+
+
+def _no_nul(v: str) -> str:
+    """A path with a NUL character cannot be opened; say so before anything runs."""
+    if "\x00" in v:
+        raise ValueError("contains a NUL character; give a plain file path")
+    return v
 
 
 class ScenarioMeta(_Section):
@@ -66,6 +73,8 @@ class GraphSpec(_Section):
     delimiter: Literal["whitespace", ","] = Field("whitespace", description="Column separator of the edge list.")
     weighted: bool = Field(False, description="Edge list has a third column: per-arc transmissibility in [0, 1].")
     directed: bool = Field(False, description="Arcs u -> v mean v follows u (erdos_renyi, sbm, chung_lu, edgelist).")
+
+    _path_ok = field_validator("path")(_no_nul)
 
     @field_validator("sizes")
     @classmethod
@@ -125,7 +134,7 @@ class FunnelSpec(_Section):
             if bad:
                 raise ValueError(f"message_stages {sorted(bad)} are not pre-purchase stages of {self.stages[:-2]}")
         if self.advance is not None and any(not (0 <= a <= 1) or math.isnan(a) for a in self.advance):
-            raise ValueError(f"advance probabilities must lie in [0, 1], got {self.advance}")
+            raise ValueError(f"advance = {self.advance}: probabilities must lie in [0, 1]")
         need = {"aisas": 3, "sicas": 3, "none": 0}.get(self.kind)
         if need is not None and self.advance is not None and len(self.advance) != need:
             stages = {"aisas": "attention, interest, search", "sicas": "sense, interest_interactive, "
@@ -164,6 +173,10 @@ class SeedingSpec(_Section):
     budget: int = Field(20, ge=0, description="Number of KOLs seeded at step 0 (at most the population).")
     kol_reach: float = Field(0.3, ge=0, le=1, description="Probability that a follower hears a KOL's one broadcast post.")
     initial_complainers: int = Field(0, ge=0, description="Agents who start at step 0 as negative sharers (a crisis).")
+    budget_money: float = Field(0.0, ge=0, description="Budget in money instead of a count (0 = use budget): KOLs are bought in rank order while they fit.")
+    kol_cost_base: float = Field(100.0, ge=0, description="KOL price model: cost = base + rate x followers^alpha. The fixed fee per KOL.")
+    kol_cost_rate: float = Field(1.0, ge=0, description="KOL price model: price per follower^alpha.")
+    kol_cost_alpha: float = Field(1.0, ge=0, le=3, description="KOL price model: exponent on followers (below 1: big accounts are cheaper per follower).")
 
     @field_validator("strategy")
     @classmethod
@@ -195,6 +208,8 @@ class EconomicsSpec(_Section):
 class OutputSpec(_Section):
     dir: str = Field("", description="Output folder (default: results/<scenario file name>); -o overrides.")
     plots: bool = Field(True, description="Write PNG plots beside the tables.")
+
+    _dir_ok = field_validator("dir")(_no_nul)
 
 
 class Scenario(_Section):
@@ -280,7 +295,9 @@ def _format_errors(exc: ValidationError, source: str) -> str:
         shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        if isinstance(value, dict) and err["type"] not in ("dict_type", "model_type"):
+        if not loc and err["type"] == "value_error":
+            lines.append(msg)  # a check across sections: the message names its keys
+        elif isinstance(value, dict) and err["type"] not in ("dict_type", "model_type"):
             # a check across keys of one section: name the key when the message starts with it
             lines.append(f"{key}.{msg}" if re.match(r"^\w+ = ", msg) else f"{key}: {msg}")
         else:
@@ -295,7 +312,7 @@ def _check_unused_graph_params(raw: dict, source: str) -> None:
     if not isinstance(g, dict):
         return
     kind = g.get("kind", GraphSpec.model_fields["kind"].default)
-    if kind not in GRAPH_PARAMS:
+    if not isinstance(kind, str) or kind not in GRAPH_PARAMS:
         return  # the schema reports the bad kind
     takes = GRAPH_PARAMS[kind]
     stray = [k for k in g if k != "kind" and k in GraphSpec.model_fields and k not in takes]
@@ -346,7 +363,10 @@ def read_toml(path: str | Path) -> dict:
         raise ScenarioError(f"{p}: no such scenario file. Check the path (bundled scenarios are in scenarios/).")
     if p.is_dir():
         raise ScenarioError(f"{p}: is a folder, not a scenario file; name a .toml file inside it.")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read the scenario file ({exc.strerror or exc}); check its permissions.") from None
     if not data.strip():
         raise ScenarioError(f"{p}: the file is empty; a scenario needs at least one section, e.g. [scenario] name = \"...\" (every key has a default).")
     try:
@@ -357,10 +377,17 @@ def read_toml(path: str | Path) -> dict:
     if "\x00" in text:
         raise ScenarioError(f"{p}: looks like a binary file (it contains NUL bytes), not a TOML scenario.")
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{p}: not valid TOML: {exc}. Fix the line it names (strings need quotes, "
                             "sections are written [name], keys as key = value).") from None
+    except RecursionError:
+        raise ScenarioError(f"{p}: not valid TOML: arrays or tables are nested too deeply; "
+                            "a scenario holds sections of key = value lines.") from None
+    if not raw:
+        raise ScenarioError(f"{p}: holds only comments and blank lines; a scenario needs at least one section, "
+                            "e.g. [scenario] name = \"...\" (every key has a default).")
+    return raw
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -389,7 +416,7 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...], source: s
         if not isinstance(body, dict):
             raise ScenarioError(f"{source}: [{sec}] is not a table; cannot apply --set {item!r}")
         body[key] = value
-        if sec == "graph" and key == "kind" and value in GRAPH_PARAMS:
+        if sec == "graph" and key == "kind" and isinstance(value, str) and value in GRAPH_PARAMS:
             # switching the kind from the command line: drop what the new kind does not take
             for k in [k for k in body if k not in ("kind", *GRAPH_PARAMS[value])]:
                 del body[k]
@@ -410,9 +437,16 @@ def load_scenario(source: str | Path | dict | Scenario, overrides: list[str] | t
 
 
 def _check_sweep(sc: Scenario, source: str) -> None:
+    """Every [sweep] key must be a known section.key, and every value valid on its own in
+    the base scenario (so `run` and `validate` refuse what `sweep` would; values that only
+    clash in combination are reported by sweep.expand)."""
+    base = None
     for key, values in sc.sweep.items():
         parts = key.split(".")
-        if len(parts) != 2 or parts[0] not in SECTIONS:
+        if len(parts) == 2 and parts[0] not in SECTIONS:
+            raise ScenarioError(f"{source}: invalid scenario (1 problem)\n  - sweep.\"{key}\": unknown section "
+                                f"'{parts[0]}'{_nearest(parts[0], SECTIONS)}; sections: {', '.join(SECTIONS)}")
+        if len(parts) != 2:
             raise ScenarioError(f"{source}: invalid scenario (1 problem)\n  - sweep.\"{key}\": sweep keys are "
                                 f"dotted section.key names, e.g. \"response.delay\"")
         sec, k = parts
@@ -421,6 +455,17 @@ def _check_sweep(sc: Scenario, source: str) -> None:
                                 f"'{k}' in [{sec}]{_nearest(k, SECTIONS[sec].model_fields)}")
         if not values:
             raise ScenarioError(f"{source}: invalid scenario (1 problem)\n  - sweep.\"{key}\" = []: give at least one value")
+        if base is None:  # the grid's points are built like this (sweep.expand)
+            base = sc.to_dict()
+            base.pop("sweep", None)
+        for value in values:
+            raw = copy.deepcopy(base)
+            raw[sec][k] = value
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            try:
+                validate_dict(raw, f"{source} [sweep: \"{key}\" = {shown}]")
+            except ScenarioError as exc:
+                raise ScenarioError(f"{exc}\n  The value comes from the [sweep] table: fix or remove it there.") from None
 
 
 def sweep_points(sc: Scenario) -> list[dict[str, Any]]:

@@ -169,15 +169,17 @@ def plan_units(points: list[Point], todo: Iterable[int], workers: int) -> list[U
     return units
 
 
-def _unit_task(scenario_dict: dict, reps: list[int]) -> dict:
-    """One unit of work, run wherever the executor puts it."""
+def _unit_task(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict:
+    """One unit of work, run wherever the executor puts it. `kols`: a pick made once
+    by the caller (compare-seeding), else the scenario's own seeding."""
     from .runner import _PROCESS_CACHE, run_replicates
     from .scenario import load_scenario
     t0 = time.perf_counter()
     sc = load_scenario(scenario_dict)
-    series = run_replicates(sc, reps)
+    series = run_replicates(sc, reps, kols)
     eng, plan = _PROCESS_CACHE.engine(sc)
-    return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": plan.describe(),
+    described = plan.describe() if kols is None else (kols.tolist() if kols.size <= 1000 else f"{kols.size} agents")
+    return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": described,
             "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0}
 
 
@@ -239,8 +241,13 @@ class _DaskExecutor:
 
 def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
               resume: bool = False, force: bool = False, plots: bool = True,
-              progress: Callable[[int, int], None] | None = None) -> dict:
-    """Run every point of the grid; return the manifest. See the module docstring."""
+              progress: Callable[[int, int], None] | None = None,
+              kols: Callable[[Point], np.ndarray | None] | None = None) -> dict:
+    """Run every point of the grid; return the manifest. See the module docstring.
+
+    `kols(point)` may give a point's KOLs, picked once by the caller (compare-seeding
+    picks expensive strategies in the parent and times them); None keeps the
+    scenario's own seeding."""
     from .results import RunResult
 
     if not sc.sweep:
@@ -262,6 +269,7 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
         progress(finished, total)
     todo = [p.index for p in points if p.index not in done]
     units = plan_units(points, todo, workers)
+    picks = {i: (kols(points[i]) if kols else None) for i in todo}
     pending_reps: dict[int, dict[int, np.ndarray]] = {i: {} for i in todo}
     seconds: dict[int, float] = {i: 0.0 for i in todo}
     t0 = time.perf_counter()
@@ -273,7 +281,7 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
         while queue or futures:
             while queue and len(futures) < limit:
                 u = queue.pop(0)
-                futures[ex.submit(_unit_task, points[u.point].scenario.to_dict(), u.reps)] = u
+                futures[ex.submit(_unit_task, points[u.point].scenario.to_dict(), u.reps, picks[u.point])] = u
             finished_now, _ = ex.wait_any(list(futures))
             for f in finished_now:
                 u = futures.pop(f)

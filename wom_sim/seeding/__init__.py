@@ -31,13 +31,49 @@ def register(name: str, per_replicate: bool = False) -> Callable[[SeedingStrateg
     return deco
 
 
+def kol_prices(graph, scenario) -> np.ndarray:
+    """Price of every agent as a KOL: base + rate x followers^alpha (seeding.kol_cost_*)."""
+    s = scenario.seeding
+    followers = graph.out_degree().astype(np.float64)
+    return s.kol_cost_base + s.kol_cost_rate * followers ** s.kol_cost_alpha
+
+
+def kol_cost(graph, scenario, kols: np.ndarray) -> float:
+    """What a set of KOLs costs under the scenario's price model."""
+    if kols.size == 0:
+        return 0.0
+    s = scenario.seeding
+    followers = graph.out_degree()[kols].astype(np.float64)
+    return float((s.kol_cost_base + s.kol_cost_rate * followers ** s.kol_cost_alpha).sum())
+
+
 def select_seeds(graph, scenario, rng: np.random.Generator) -> np.ndarray:
-    """The KOLs of a run: the scenario's strategy applied to its budget."""
-    budget = min(scenario.seeding.budget, graph.n)
+    """The KOLs of a run: the scenario's strategy applied to its budget.
+
+    A money budget (seeding.budget_money > 0) asks the strategy for a ranking as long
+    as the money could buy at the cheapest price, then takes KOLs in rank order,
+    skipping any that no longer fit: one mega-KOL or many micro-KOLs, as the prices say.
+    """
+    strategy = STRATEGIES[scenario.seeding.strategy]
+    money = scenario.seeding.budget_money
+    if money > 0:
+        prices = kol_prices(graph, scenario)
+        budget = int(min(graph.n, money // max(prices.min(), 1e-12)))
+    else:
+        budget = min(scenario.seeding.budget, graph.n)
     if budget == 0:
         return np.zeros(0, dtype=np.int32)
-    seeds = np.asarray(STRATEGIES[scenario.seeding.strategy](graph, budget, rng, scenario), dtype=np.int32)
-    assert np.unique(seeds).size == seeds.size == budget, "a strategy must return distinct seeds"
+    seeds = np.asarray(strategy(graph, budget, rng, scenario), dtype=np.int32)
+    if np.unique(seeds).size != seeds.size or seeds.size != budget:
+        raise RuntimeError(f"strategy {scenario.seeding.strategy!r} returned {seeds.size} seeds "
+                           f"({np.unique(seeds).size} distinct) for a budget of {budget}")
+    if money > 0:
+        keep, spent = [], 0.0
+        for i, price in zip(seeds.tolist(), prices[seeds].tolist()):  # a loop over the budget
+            if spent + price <= money:
+                keep.append(i)
+                spent += price
+        seeds = np.asarray(keep, dtype=np.int32)
     return seeds
 
 

@@ -1,0 +1,182 @@
+"""`compare-seeding`: every strategy x budget on one scenario, with common random numbers.
+
+All points share the graph and the replicate streams (seed, 2, r), so replicate r of
+strategy A and replicate r of random see the same dynamics randomness: the paired
+difference per replicate removes most of the noise, and the lift over random gets a
+paired 95% interval. Fixed picks (degree, greedy, ris, ...) are made once in this
+process and timed; random draws a fresh pick per replicate (stream (seed, 1, r)).
+
+Runs on the sweep machinery (points, workers, Dask, --resume).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import ScenarioError, WomSimError
+from .results import fmt, mean_ci
+from .scenario import Scenario, _nearest, load_scenario
+from .seeding import STRATEGIES, kol_cost, plan_seeds
+from .sweep import Point, run_sweep
+
+BASELINE = "random"
+COMPARISON_CSV = "comparison.csv"
+
+
+@dataclass
+class Choice:
+    """One strategy at one budget: its KOLs, their cost, and how long picking took."""
+    strategy: str
+    budget: float
+    kols: np.ndarray | None  # None: drawn per replicate
+    seconds: float
+    cost: float
+    n_kols: float
+
+
+@dataclass
+class Comparison:
+    out: Path
+    metrics: list[str]
+    budgets: list[float]
+    strategies: list[str]
+    choices: dict[tuple[str, float], Choice] = field(default_factory=dict)
+    finals: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)  # (R, M) at the last step
+    money: bool = False
+
+    def lift(self, strategy: str, budget: float, metric: str) -> tuple[float, float, float]:
+        """Paired difference strategy - random over replicates: mean and 95% interval."""
+        i = self.metrics.index(metric)
+        d = self.finals[(strategy, budget)][:, i] - self.finals[(BASELINE, budget)][:, i]
+        m, lo, hi = mean_ci(d)
+        return float(m), float(lo), float(hi)
+
+
+def parse_list(text: str | None, kind: type, what: str) -> list:
+    if not text:
+        return []
+    out = []
+    for item in text.split(","):
+        item = item.strip()
+        try:
+            out.append(kind(item))
+        except ValueError:
+            raise WomSimError(f"--{what} {text!r}: {item!r} is not a {kind.__name__}; give a comma list, "
+                              f"e.g. --{what} 10,20,50") from None
+    return out
+
+
+def check_strategies(names: list[str]) -> list[str]:
+    for s in names:
+        if s not in STRATEGIES:
+            raise WomSimError(f"--strategies: unknown strategy {s!r}{_nearest(s, STRATEGIES)}; "
+                              f"choose from {', '.join(STRATEGIES)}")
+    names = list(dict.fromkeys(names))
+    return names if BASELINE in names else [BASELINE, *names]
+
+
+def compare_seeding(sc: Scenario, out: str | Path, strategies: list[str], budgets: list[float], *,
+                    money: bool = False, workers: int = 1, scheduler: str | None = None,
+                    resume: bool = False, force: bool = False, plots: bool = True,
+                    progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run the strategy x budget grid and write DIR/comparison.csv and plots."""
+    from .runner import EngineCache
+    strategies = check_strategies(strategies or [BASELINE, "degree"])
+    budget_key = "seeding.budget_money" if money else "seeding.budget"
+    if not budgets:
+        budgets = [sc.seeding.budget_money if money else sc.seeding.budget]
+    if any(b <= 0 for b in budgets):
+        raise WomSimError(f"--budget {budgets}: budgets must be positive")
+    if not money:
+        budgets = [int(b) for b in budgets]
+    raw = sc.to_dict()
+    raw["sweep"] = {"seeding.strategy": strategies, budget_key: budgets}
+    grid = load_scenario(raw)
+    grid._source = sc.source
+
+    cache = EngineCache(max_graphs=1)
+    choices: dict[tuple[str, float], Choice] = {}
+
+    def pick(point: Point) -> np.ndarray | None:
+        psc = point.scenario
+        key = (psc.seeding.strategy, point.values[budget_key])
+        _, graph = cache.graph(psc)
+        plan = plan_seeds(graph, psc)
+        R = psc.scenario.replicates
+        if plan.fixed is not None:
+            costs = [kol_cost(graph, psc, plan.fixed)]
+            sizes = [plan.fixed.size]
+            seconds = plan.seconds
+        else:  # per-replicate picks: report their mean cost and the time of one pick
+            t0 = time.perf_counter()
+            picks = [plan.for_replicate(r) for r in range(R)]
+            seconds = (time.perf_counter() - t0) / R
+            costs = [kol_cost(graph, psc, k) for k in picks]
+            sizes = [k.size for k in picks]
+        choices[key] = Choice(key[0], key[1], plan.fixed, seconds, float(np.mean(costs)), float(np.mean(sizes)))
+        return plan.fixed
+
+    # pick every point's KOLs up front (also for points a resume skips: costs and
+    # times belong in the table), then run the grid
+    from .sweep import expand
+    points = expand(grid)
+    fixed = {p.index: pick(p) for p in points}
+    run_sweep(grid, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
+              plots=False, progress=progress, kols=lambda p: fixed[p.index])
+
+    out = Path(out)
+    cmp = Comparison(out, [], budgets, strategies, choices, money=money)
+    for p in points:
+        metrics, finals = _final_rows(out / "points" / p.folder)
+        cmp.metrics = metrics
+        cmp.finals[(p.scenario.seeding.strategy, p.values[budget_key])] = finals
+    write_comparison(cmp)
+    if plots:
+        from .plots import save_comparison_plots
+        save_comparison_plots(cmp, points, budget_key)
+    return cmp
+
+
+def _final_rows(folder: Path) -> tuple[list[str], np.ndarray]:
+    """Each replicate's metrics at the last step, from the point's replicates.csv."""
+    with open(folder / "replicates.csv", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = [r for r in reader]
+    last = max(int(r[1]) for r in rows)
+    finals = np.array([[float(x) for x in r[2:]] for r in rows if int(r[1]) == last])
+    return header[2:], finals
+
+
+def write_comparison(cmp: Comparison) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["strategy", "budget", "metric", "mean", "ci_low", "ci_high", "lift", "lift_ci_low",
+                "lift_ci_high", "lift_pct", "n_kols", "cost", "selection_s"])
+    for b in cmp.budgets:
+        for s in cmp.strategies:
+            ch = cmp.choices[(s, b)]
+            m, lo, hi = mean_ci(cmp.finals[(s, b)])
+            for i, metric in enumerate(cmp.metrics):
+                lift, llo, lhi = cmp.lift(s, b, metric)
+                base = float(cmp.finals[(BASELINE, b)][:, i].mean())
+                pct = lift / base * 100 if base else 0.0
+                w.writerow([s, fmt(b), metric, fmt(m[i]), fmt(lo[i]), fmt(hi[i]), fmt(lift), fmt(llo),
+                            fmt(lhi), fmt(pct), fmt(ch.n_kols), fmt(ch.cost), f"{ch.seconds:.4f}"])
+    path = cmp.out / COMPARISON_CSV
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(buf.getvalue())
+    tmp.replace(path)
+    return path
+
+
+def ranked(cmp: Comparison, budget: float, metric: str = "adopters") -> list[str]:
+    i = cmp.metrics.index(metric)
+    return sorted(cmp.strategies, key=lambda s: -cmp.finals[(s, budget)][:, i].mean())
