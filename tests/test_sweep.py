@@ -104,7 +104,7 @@ def test_folder_guards(sweep_file, tmp_path):
 
 def test_bad_sweeps_refused_before_running(tmp_path):
     for text, needle in [
-        (SWEEP.replace('"wom.negative_tells" = [5, 11]', '"wom.share_prob" = [0.5, 1.5]'), "sweep point"),
+        (SWEEP.replace('"wom.negative_tells" = [5, 11]', '"wom.share_prob" = [0.5, 1.5]'), "wom.share_prob = 1.5"),
         (SWEEP.replace('"wom.negative_tells" = [5, 11]', '"wom.negative_tels" = [5]'), "did you mean 'negative_tells'"),
         (SWEEP.replace('"wom.negative_tells" = [5, 11]', '"seeding.budget" = [10, 5000]'), "exceeds the population"),
         (SWEEP.replace('"wom.negative_tells" = [5, 11]', '"wom.negative_tells" = []'), "at least one value"),
