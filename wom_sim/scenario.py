@@ -186,17 +186,24 @@ class SeedingSpec(_Section):
 
 
 class ResponseSpec(_Section):
-    policy: str = Field("fixed_delay", description="Firm response policy: none | fixed_delay.")
+    policy: str = Field("fixed_delay", description="Firm response policy: none | fixed_delay | capacity | threshold | module:Class (your own).")
     delay: int = Field(2, ge=0, le=1_000_000, description="Steps between detecting a complainer and answering it.")
     detect_prob: float = Field(0.5, ge=0, le=1, description="Per-step probability that monitoring finds an active negative sharer (SICAS: also senses aware agents).")
     resolve_prob: float = Field(0.8, ge=0, le=1, description="A response stops the complainer's telling with this probability.")
     recovery_prob: float = Field(0.1, ge=0, le=1, description="A response turns a complaining buyer into a positive sharer (service recovery).")
     repair_prob: float = Field(0.2, ge=0, le=1, description="The public reply makes each REJECTED neighbour reconsider (back to the funnel).")
 
+    capacity: int = Field(5, ge=1, description="capacity: responses the firm can make per step.")
+    queue: Literal["fifo", "by_reach"] = Field("fifo", description="capacity: who is answered first (by_reach: most followers first).")
+    threshold: float = Field(20.0, ge=0, description="threshold: negative messages in one step above which the firm starts answering.")
+
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, v: str) -> str:
-        from .policies import POLICIES
+        from .policies import POLICIES, resolve
+        if ":" in v:
+            resolve(v)  # a policy class in the user's own module: it must load
+            return v
         return _registered(v, POLICIES, "policy")
 
 

@@ -9,7 +9,8 @@ policy only decides *when* the detected complainers are answered:
 
 ``view`` is a read-only EngineView: out-degrees (followers), the negative messages
 sent this step, the rng. Register a new policy with ``@register("name")``; a scenario
-then names it in ``response.policy``.
+then names it in ``response.policy``. A policy in your own module needs no registration:
+name it "my_module:MyPolicy" (a ResponsePolicy subclass importable from PYTHONPATH).
 """
 from __future__ import annotations
 
@@ -51,14 +52,34 @@ POLICIES: dict[str, Callable[[object], ResponsePolicy]] = {}
 
 
 def register(name: str):
+    """Register a policy class under a name scenarios can use (response.policy)."""
     def deco(cls):
         POLICIES[name] = cls
         return cls
     return deco
 
 
+def resolve(name: str):
+    """A registered name, or "package.module:ClassName" for a policy written in Python
+    outside wom-sim (a subclass of ResponsePolicy). Raises ValueError with the fix."""
+    if name in POLICIES:
+        return POLICIES[name]
+    if ":" not in name:
+        raise KeyError(name)
+    module, _, attr = name.partition(":")
+    import importlib
+    try:
+        cls = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load policy {name!r}: {exc}. Write it as 'module:Class' with the module "
+                         f"importable (on PYTHONPATH) and Class a subclass of wom_sim.policies.ResponsePolicy") from None
+    if not (isinstance(cls, type) and issubclass(cls, ResponsePolicy)):
+        raise ValueError(f"policy {name!r} is not a subclass of wom_sim.policies.ResponsePolicy")
+    return cls
+
+
 def make_policy(spec) -> ResponsePolicy:
-    return POLICIES[spec.policy](spec)
+    return resolve(spec.policy)(spec)
 
 
-from . import basic  # noqa: E402,F401  (registers none and fixed_delay)
+from . import basic, queued  # noqa: E402,F401  (register none, fixed_delay, capacity, threshold)
