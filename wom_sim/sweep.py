@@ -59,13 +59,14 @@ def _slug(v: Any) -> str:
     return re.sub(r"[^A-Za-z0-9.+-]+", "", text)[:40] or "x"
 
 
-def expand(sc: Scenario) -> list[Point]:
-    """Every point of the grid, validated before anything runs (a bad value in a
-    sweep list is reported with the key, the value and the point)."""
+def expand(sc: Scenario, combos: list[dict[str, Any]] | None = None) -> list[Point]:
+    """Every point of the grid (or of an explicit list of `combos`, dotted key ->
+    value), validated before anything runs: a bad value is reported with the key,
+    the value and the point."""
     base = sc.to_dict()
     base.pop("sweep", None)
     points = []
-    for i, combo in enumerate(sweep_points(sc)):
+    for i, combo in enumerate(combos if combos is not None else sweep_points(sc)):
         raw = json.loads(json.dumps(base))
         for key, value in combo.items():
             sec, k = key.split(".")
@@ -115,12 +116,13 @@ def prepare_folder(out: Path, sc: Scenario, points: list[Point], resume: bool, f
     """Check the output folder against this sweep; return the indices already done."""
     mpath = out / MANIFEST
     resolved = json.loads(json.dumps(sc.to_dict()))
+    grid = json.loads(json.dumps([p.values for p in points]))
     if mpath.exists():
         try:
             old = json.loads(mpath.read_text())
         except ValueError:
             old = {}
-        same = old.get("scenario") == resolved
+        same = old.get("scenario") == resolved and [p.get("values") for p in old.get("points", [])] == grid
         if force:
             shutil.rmtree(out / "points", ignore_errors=True)
             for f in (MANIFEST, SWEEP_CSV):
@@ -242,23 +244,26 @@ class _DaskExecutor:
 def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
               resume: bool = False, force: bool = False, plots: bool = True,
               progress: Callable[[int, int], None] | None = None,
-              kols: Callable[[Point], np.ndarray | None] | None = None) -> dict:
+              kols: Callable[[Point], np.ndarray | None] | None = None,
+              combos: list[dict[str, Any]] | None = None) -> dict:
     """Run every point of the grid; return the manifest. See the module docstring.
 
     `kols(point)` may give a point's KOLs, picked once by the caller (compare-seeding
     picks expensive strategies in the parent and times them); None keeps the
-    scenario's own seeding."""
+    scenario's own seeding. `combos` replaces the [sweep] grid by an explicit list of
+    points (bench-response: a policy with its parameters x delays)."""
     from .results import RunResult
 
-    if not sc.sweep:
+    if not sc.sweep and combos is None:
         raise ScenarioError(f"{sc.source}: has no [sweep] table; add one, e.g.\n  [sweep]\n  \"response.delay\" = [0, 1, 2, 4]\n"
                             "(or use `wom-sim run` for a single scenario)")
     out = Path(out)
-    points = expand(sc)
+    points = expand(sc, combos)
+    keys = list(dict.fromkeys(k for p in points for k in p.values))
     check_memory(points, 1 if scheduler else workers)
     done = prepare_folder(out, sc, points, resume, force)
     (out / "points").mkdir(parents=True, exist_ok=True)
-    manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), "keys": list(sc.sweep),
+    manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), "keys": keys,
                 "points": [{"index": p.index, "values": p.values, "folder": f"points/{p.folder}"} for p in points],
                 "complete": False}
     _atomic_text(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -305,10 +310,10 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
         ex.shutdown(cancel=True)
         raise
     ex.shutdown()
-    write_table(out, points, list(sc.sweep))
+    write_table(out, points, keys)
     if plots:
         from .plots import save_sweep_plots
-        save_sweep_plots(out, list(sc.sweep))
+        save_sweep_plots(out, keys)
     manifest["complete"] = True
     manifest["elapsed_s"] = round(time.perf_counter() - t0, 3)
     _atomic_text(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -356,7 +361,7 @@ def write_table(out: Path, points: list[Point], keys: list[str]) -> Path:
         m = summary["metrics"]
         if metrics is None:
             metrics = list(m)
-        rows.append([_cell(p.values[k]) for k in keys] +
+        rows.append([_cell(p.values.get(k, "")) for k in keys] +
                     [x for name in metrics for x in (_cell(m[name]["mean"]), _cell(m[name]["ci95"][0]),
                                                      _cell(m[name]["ci95"][1]))])
     header = keys + [f"{name}_{s}" for name in (metrics or []) for s in ("mean", "ci_low", "ci_high")]
