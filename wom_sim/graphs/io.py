@@ -114,7 +114,8 @@ def _check_text_file(path: Path) -> None:
     if path.is_dir():
         raise GraphInputError(f"{path}: is a directory, expected an edge list file")
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
+    offset = lines = 0  # bytes and newlines before the current chunk
+    chunk = b""
     try:
         with open(path, "rb") as f:
             while True:
@@ -124,14 +125,20 @@ def _check_text_file(path: Path) -> None:
                     break
                 nul = chunk.find(b"\x00")
                 if nul >= 0:
+                    line = lines + chunk.count(b"\n", 0, nul) + 1
                     raise GraphInputError(
-                        f"{path}: binary content (a NUL byte at byte {offset + nul}); "
-                        f"expected a text edge list (an .npz graph? use read_npz)")
+                        f"{path}, line {line}: binary content "
+                        f"(a NUL byte at byte {offset + nul}); expected a text edge list "
+                        f"(an .npz graph? use read_npz)")
                 decoder.decode(chunk)
                 offset += len(chunk)
+                lines += chunk.count(b"\n")
     except UnicodeDecodeError as exc:
-        raise GraphInputError(f"{path}: not UTF-8 text (byte {offset + exc.start} is "
-                              f"invalid); expected a text edge list") from None
+        at = max(exc.start, 0)
+        line = lines + chunk.count(b"\n", 0, at) + 1
+        raise GraphInputError(f"{path}, line {line}: not UTF-8 "
+                              f"text (byte {offset + at} is invalid); expected a text edge "
+                              f"list saved as UTF-8") from None
     except OSError as exc:
         raise GraphInputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
