@@ -199,3 +199,32 @@ def test_edgelist_scenario_runs(tmp_path):
     r = invoke("run", p, "-o", tmp_path / "o", "--quiet")
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["n_agents"] == 50
+
+
+def test_edgelist_budget_larger_than_graph_is_refused(tmp_path):
+    el = tmp_path / "small.txt"
+    el.write_text("0 1\n1 2\n2 3\n")
+    p = small(tmp_path, f"[graph]\nkind = 'edgelist'\npath = '{el.name}'\n[seeding]\nbudget = 10\n")
+    r = invoke("run", p, "-o", tmp_path / "o")
+    assert r.exit_code == 2 and "exceeds the 4 agents" in r.output and str(p) in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_edgelist_names_the_key(tmp_path):
+    p = small(tmp_path, "[graph]\nkind = 'edgelist'\npath = 'nope.txt'\n[seeding]\nbudget = 1\n")
+    r = invoke("run", p, "-o", tmp_path / "o")
+    assert r.exit_code == 2 and "graph.path" in r.output and "nope.txt" in r.output
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes("\ufeff[scenario]\nsteps = 2\nreplicates = 1\n[graph]\nkind = 'erdos_renyi'\nn = 100\nmean_degree = 4\n"
+                  "[seeding]\nbudget = 2\n".encode("utf-8"))
+    assert invoke("validate", p).exit_code == 0
+
+
+def test_sweep_over_graph_kinds(tmp_path):
+    p = small(tmp_path, "[scenario]\nsteps = 3\nreplicates = 2\n[graph]\nkind = 'barabasi_albert'\nn = 300\nm = 3\n"
+                        "[seeding]\nbudget = 2\n[sweep]\n\"graph.kind\" = ['barabasi_albert', 'erdos_renyi']\n")
+    r = invoke("sweep", p, "-o", tmp_path / "s", "--workers", 1, "--quiet")
+    assert r.exit_code == 0, r.output

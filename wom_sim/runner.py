@@ -11,7 +11,7 @@ from typing import Callable
 import multiprocessing as mp
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import GraphInputError, ScenarioError
 from .graphs.build import build_graph
 from .graphs.csr import CSRGraph
 from .memory import check_fits
@@ -24,7 +24,24 @@ __all__ = ["run", "run_replicates", "make_graph", "make_engine", "stream", "Engi
 
 
 def make_graph(sc: Scenario) -> CSRGraph:
-    return build_graph(sc.graph, stream(sc.scenario.seed, 0))
+    """The scenario's graph; edge-list problems name the scenario key too."""
+    try:
+        graph = build_graph(sc.graph, stream(sc.scenario.seed, 0))
+    except GraphInputError as exc:
+        raise GraphInputError(f"{exc}\n  (read from graph.path = {sc.graph.path!r} of {sc.source})") from None
+    check_population(sc, graph)
+    return graph
+
+
+def check_population(sc: Scenario, graph: CSRGraph) -> None:
+    """KOLs and complainers must fit in the graph (known only once an edge list is read)."""
+    need = sc.seeding.budget + sc.seeding.initial_complainers
+    if sc.seeding.budget_money <= 0 and need > graph.n:
+        raise ScenarioError(f"{sc.source}: seeding.budget + seeding.initial_complainers = {need} exceeds the "
+                            f"{graph.n:,} agents of the graph; lower them or use a bigger graph")
+    if sc.seeding.initial_complainers > graph.n:
+        raise ScenarioError(f"{sc.source}: seeding.initial_complainers = {sc.seeding.initial_complainers} exceeds "
+                            f"the {graph.n:,} agents of the graph")
 
 
 def make_engine(sc: Scenario, graph: CSRGraph):
@@ -106,10 +123,7 @@ def _given_graph(graph, sc: Scenario) -> CSRGraph:
     if not isinstance(graph, CSRGraph):
         from .graphs.io import from_networkx
         graph = from_networkx(graph)
-    need = sc.seeding.budget + sc.seeding.initial_complainers
-    if need > graph.n:
-        raise ScenarioError(f"{sc.source}: seeding.budget + seeding.initial_complainers = {need} exceeds "
-                            f"the {graph.n} agents of the graph passed in")
+    check_population(sc, graph)
     return graph
 
 

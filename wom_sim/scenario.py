@@ -377,7 +377,7 @@ def read_toml(path: str | Path) -> dict:
     if not data.strip():
         raise ScenarioError(f"{p}: the file is empty; a scenario needs at least one section, e.g. [scenario] name = \"...\" (every key has a default).")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{p}: not a UTF-8 text file (byte {exc.start} is 0x{data[exc.start]:02x}); "
                             "save the scenario as UTF-8 TOML.") from None
@@ -466,13 +466,25 @@ def _check_sweep(sc: Scenario, source: str) -> None:
             base = sc.to_dict()
             base.pop("sweep", None)
         for value in values:
-            raw = copy.deepcopy(base)
-            raw[sec][k] = value
+            raw = apply_point(base, {key: value})
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
             try:
                 validate_dict(raw, f"{source} [sweep: \"{key}\" = {shown}]")
             except ScenarioError as exc:
                 raise ScenarioError(f"{exc}\n  The value comes from the [sweep] table: fix or remove it there.") from None
+
+
+def apply_point(base: dict, combo: dict[str, Any]) -> dict:
+    """A sweep point: the resolved scenario `base` with dotted keys set from `combo`.
+    A point of another graph kind keeps only the graph keys that kind takes."""
+    raw = copy.deepcopy(base)
+    for key, value in combo.items():
+        sec, k = key.split(".")
+        raw[sec][k] = value
+    kind = combo.get("graph.kind")
+    if isinstance(kind, str) and kind in GRAPH_PARAMS:
+        raw["graph"] = {k: v for k, v in raw["graph"].items() if k == "kind" or k in GRAPH_PARAMS[kind]}
+    return raw
 
 
 def sweep_points(sc: Scenario) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ import numpy as np
 
 from .errors import ScenarioError, WomSimError
 from .memory import estimate_bytes, available_bytes, n_agents_hint
-from .scenario import Scenario, sweep_points, validate_dict
+from .scenario import Scenario, apply_point, sweep_points, validate_dict
 
 MANIFEST = "manifest.json"
 SWEEP_CSV = "sweep.csv"
@@ -67,10 +67,7 @@ def expand(sc: Scenario, combos: list[dict[str, Any]] | None = None) -> list[Poi
     base.pop("sweep", None)
     points = []
     for i, combo in enumerate(combos if combos is not None else sweep_points(sc)):
-        raw = json.loads(json.dumps(base))
-        for key, value in combo.items():
-            sec, k = key.split(".")
-            raw[sec][k] = value
+        raw = apply_point(base, combo)
         label = ", ".join(f"{k} = {v!r}" for k, v in combo.items())
         try:
             psc = validate_dict(raw, f"{sc.source} [sweep point {i}: {label}]")
