@@ -169,7 +169,7 @@ def _registered(name: str, registry, what: str) -> str:
 
 
 class SeedingSpec(_Section):
-    strategy: str = Field("degree", description="KOL seeding strategy (see `wom-sim defaults`): random | degree.")
+    strategy: str = Field("degree", description="KOL seeding strategy: random | degree | pagerank | kcore | degree_discount | community | greedy | ris.")
     budget: int = Field(20, ge=0, description="Number of KOLs seeded at step 0 (at most the population).")
     kol_reach: float = Field(0.3, ge=0, le=1, description="Probability that a follower hears a KOL's one broadcast post.")
     initial_complainers: int = Field(0, ge=0, description="Agents who start at step 0 as negative sharers (a crisis).")

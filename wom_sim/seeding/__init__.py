@@ -110,4 +110,4 @@ def plan_seeds(graph, scenario) -> SeedPlan:
     return SeedPlan(graph, scenario, fixed, time.perf_counter() - t0)
 
 
-from . import basic  # noqa: E402,F401  (registers the built-in strategies)
+from . import basic, centrality, community, discount  # noqa: E402,F401  (register the strategies)
