@@ -59,6 +59,55 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
                           help="Override a scenario key (repeatable), e.g. --set response.delay=4.")
 
 
+def grid_options(f):
+    """Options shared by the commands that run a grid of points (sweep, compare-seeding,
+    bench-response): output folder, overrides, workers or Dask, resume/force, quiet."""
+    opts = [
+        click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: results/<file name>-<command>)."),
+        set_option,
+        click.option("--workers", type=int, default=None, help="Local processes (default: all cores). Results are identical for any number."),
+        click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'wom-sim[dask]')."),
+        click.option("--resume", is_flag=True, help="Keep the finished points in the folder and run the rest."),
+        click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _grid_setup(scenario: str, sets, out_dir: str | None, suffix: str, workers: int | None,
+                resume: bool, force: bool, use_output_dir: bool = False):
+    """Load the scenario and settle the folder and worker count of a grid command
+    (a sweep honours the scenario's output.dir when no -o is given)."""
+    from .runner import default_workers
+    sc = _load(scenario, sets)
+    own = sc.output.dir if use_output_dir else ""
+    out = Path(out_dir or own or Path("results") / f"{_slug(Path(scenario).stem)}-{suffix}")
+    if workers is not None and workers < 1:
+        raise WomSimError(f"--workers {workers}: give at least 1")
+    if resume and force:
+        raise WomSimError("--resume and --force contradict each other: choose one")
+    return sc, out, workers or default_workers()
+
+
+def _run_grid(label: str, out: Path, quiet: bool, job):
+    """Run `job(progress)` with a progress bar (replicates done, ETA) on a terminal;
+    on Ctrl-C say what is saved and how to resume."""
+    try:
+        if quiet or not sys.stderr.isatty():
+            return job(None)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("replicates"),
+                      TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("", total=None)
+            return job(lambda d, t: bar.update(task, completed=d, total=t))
+    except KeyboardInterrupt:
+        done = len(list((out / "points").glob("[0-9]*"))) if (out / "points").exists() else 0
+        _fail(f"interrupted: {done} finished point(s) are saved in {out}/points/. "
+              f"Run the same command with --resume to finish the rest.", 130)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wom-sim")
 def main() -> None:
@@ -133,13 +182,7 @@ def _print_table(res, elapsed: float, out: Path) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True))
-@click.option("-o", "--out", "out_dir", type=click.Path(), help="Sweep folder (default: output.dir, else results/<file name>-sweep).")
-@set_option
-@click.option("--workers", type=int, default=None, help="Local processes (default: all cores). Results are identical for any number.")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'wom-sim[dask]').")
-@click.option("--resume", is_flag=True, help="Keep the finished points in the folder and run the rest.")
-@click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@grid_options
 @friendly
 def sweep(scenario: str, out_dir: str | None, sets, workers: int | None, scheduler: str | None,
           resume: bool, force: bool, quiet: bool) -> None:
@@ -150,37 +193,14 @@ def sweep(scenario: str, out_dir: str | None, sets, workers: int | None, schedul
     the swept values, then mean, ci_low, ci_high of every metric), DIR/manifest.json
     and plots. Interrupted? Run the same command with --resume.
     """
-    from .runner import default_workers
-    from .sweep import expand, run_sweep
-    sc = _load(scenario, sets)
-    out = Path(out_dir or sc.output.dir or Path("results") / f"{_slug(Path(scenario).stem)}-sweep")
-    if workers is not None and workers < 1:
-        raise WomSimError(f"--workers {workers}: give at least 1")
-    workers = workers or default_workers()
-    if resume and force:
-        raise WomSimError("--resume and --force contradict each other: choose one")
-    show = not quiet and sys.stderr.isatty()
+    from .sweep import run_sweep
+    sc, out, workers = _grid_setup(scenario, sets, out_dir, "sweep", workers, resume, force, use_output_dir=True)
     t0 = time.perf_counter()
-    n_points = len(expand(sc)) if sc.sweep else 0
-    try:
-        if show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("replicates"), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task(f"{n_points} points", total=None)
-                manifest = run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
-                                     plots=sc.output.plots,
-                                     progress=lambda d, t: bar.update(task, completed=d, total=t))
-        else:
-            manifest = run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
-                                 plots=sc.output.plots)
-    except KeyboardInterrupt:
-        done = len(list((out / "points").glob("[0-9]*"))) if (out / "points").exists() else 0
-        _fail(f"interrupted: {done} of {n_points} points are finished and saved in {out}/points/. "
-              f"Run the same command with --resume to finish the rest.", 130)
-    if quiet:
-        return
-    _print_sweep(out, manifest, time.perf_counter() - t0)
+    manifest = _run_grid("sweep", out, quiet, lambda progress: run_sweep(
+        sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force, plots=sc.output.plots,
+        progress=progress))
+    if not quiet:
+        _print_sweep(out, manifest, time.perf_counter() - t0)
 
 
 def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
@@ -278,13 +298,7 @@ def graph(scenario: str, out_file: str, sets) -> None:
 @click.option("--strategies", help="Comma list (random is always added as the baseline), e.g. degree,pagerank,ris.")
 @click.option("--budget", "budgets", help="Comma list of budgets: KOL counts, or money with --money (default: the scenario's).")
 @click.option("--money", is_flag=True, help="Budgets are money: KOLs priced by seeding.kol_cost_* are bought in rank order.")
-@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: results/<file name>-seeding).")
-@set_option
-@click.option("--workers", type=int, default=None, help="Local processes (default: all cores).")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (pip install 'wom-sim[dask]').")
-@click.option("--resume", is_flag=True, help="Keep finished points and run the rest.")
-@click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")
+@grid_options
 @friendly
 def compare_seeding_cmd(scenario: str, strategies: str | None, budgets: str | None, money: bool, out_dir: str | None,
                         sets, workers: int | None, scheduler: str | None, resume: bool, force: bool, quiet: bool) -> None:
@@ -296,31 +310,13 @@ def compare_seeding_cmd(scenario: str, strategies: str | None, budgets: str | No
     plots, and the sweep folders behind them (so --resume works).
     """
     from .compare import compare_seeding, parse_list
-    from .runner import default_workers
-    sc = _load(scenario, sets)
+    sc, out, workers = _grid_setup(scenario, sets, out_dir, "seeding", workers, resume, force)
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else []
     blist = parse_list(budgets, float if money else int, "budget")
-    out = Path(out_dir or Path("results") / f"{_slug(Path(scenario).stem)}-seeding")
-    workers = workers or default_workers()
-    if resume and force:
-        raise WomSimError("--resume and --force contradict each other: choose one")
-    show = not quiet and sys.stderr.isatty()
     t0 = time.perf_counter()
-    try:
-        if show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            with Progress(TextColumn("[bold]strategies x budgets"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("replicates"), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task("", total=None)
-                cmp = compare_seeding(sc, out, names, blist, money=money, workers=workers, scheduler=scheduler,
-                                      resume=resume, force=force, plots=sc.output.plots,
-                                      progress=lambda d, t: bar.update(task, completed=d, total=t))
-        else:
-            cmp = compare_seeding(sc, out, names, blist, money=money, workers=workers, scheduler=scheduler,
-                                  resume=resume, force=force, plots=sc.output.plots)
-    except KeyboardInterrupt:
-        _fail(f"interrupted: finished points are saved in {out}/points/. Run the same command with --resume "
-              "to finish the rest.", 130)
+    cmp = _run_grid("strategies x budgets", out, quiet, lambda progress: compare_seeding(
+        sc, out, names, blist, money=money, workers=workers, scheduler=scheduler, resume=resume, force=force,
+        plots=sc.output.plots, progress=progress))
     if not quiet:
         _print_comparison(cmp, time.perf_counter() - t0)
 
@@ -355,13 +351,7 @@ def _print_comparison(cmp, elapsed: float) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.option("--delays", help="Comma list of response delays in steps (default 0,1,2,4,8,16).")
 @click.option("--policies", help="Comma list, parameters after colons: fixed_delay,capacity:C=5:queue=by_reach,threshold:X=20.")
-@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: results/<file name>-response).")
-@set_option
-@click.option("--workers", type=int, default=None, help="Local processes (default: all cores).")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster (pip install 'wom-sim[dask]').")
-@click.option("--resume", is_flag=True, help="Keep finished points and run the rest.")
-@click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table.")
+@grid_options
 @friendly
 def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, out_dir: str | None, sets,
                        workers: int | None, scheduler: str | None, resume: bool, force: bool, quiet: bool) -> None:
@@ -373,31 +363,13 @@ def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, 
     sweep folders behind them (so --resume works). A no-response baseline runs once.
     """
     from .response_bench import bench_response, parse_delays, parse_policies
-    from .runner import default_workers
-    sc = _load(scenario, sets)
+    sc, out, workers = _grid_setup(scenario, sets, out_dir, "response", workers, resume, force)
     specs = parse_policies(policies)
     dlist = parse_delays(delays)
-    out = Path(out_dir or Path("results") / f"{_slug(Path(scenario).stem)}-response")
-    workers = workers or default_workers()
-    if resume and force:
-        raise WomSimError("--resume and --force contradict each other: choose one")
-    show = not quiet and sys.stderr.isatty()
     t0 = time.perf_counter()
-    try:
-        if show:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            with Progress(TextColumn("[bold]policies x delays"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("replicates"), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task("", total=None)
-                bench = bench_response(sc, out, specs, dlist, workers=workers, scheduler=scheduler, resume=resume,
-                                       force=force, plots=sc.output.plots,
-                                       progress=lambda d, t: bar.update(task, completed=d, total=t))
-        else:
-            bench = bench_response(sc, out, specs, dlist, workers=workers, scheduler=scheduler, resume=resume,
-                                   force=force, plots=sc.output.plots)
-    except KeyboardInterrupt:
-        _fail(f"interrupted: finished points are saved in {out}/points/. Run the same command with --resume "
-              "to finish the rest.", 130)
+    bench = _run_grid("policies x delays", out, quiet, lambda progress: bench_response(
+        sc, out, specs, dlist, workers=workers, scheduler=scheduler, resume=resume, force=force,
+        plots=sc.output.plots, progress=progress))
     if not quiet:
         _print_response(bench, time.perf_counter() - t0)
 

@@ -63,7 +63,11 @@ def select_seeds(graph, scenario, rng: np.random.Generator) -> np.ndarray:
         budget = min(scenario.seeding.budget, graph.n)
     if budget == 0:
         return np.zeros(0, dtype=np.int32)
-    seeds = np.asarray(strategy(graph, budget, rng, scenario), dtype=np.int32)
+    try:
+        seeds = np.asarray(strategy(graph, budget, rng, scenario), dtype=np.int32)
+    except ValueError as exc:  # the strategy cannot serve this scenario (size, mode): the user's to fix
+        from ..errors import ScenarioError
+        raise ScenarioError(f"{scenario.source}: seeding.strategy = {scenario.seeding.strategy!r}: {exc}") from None
     if np.unique(seeds).size != seeds.size or seeds.size != budget:
         raise RuntimeError(f"strategy {scenario.seeding.strategy!r} returned {seeds.size} seeds "
                            f"({np.unique(seeds).size} distinct) for a budget of {budget}")
@@ -110,4 +114,4 @@ def plan_seeds(graph, scenario) -> SeedPlan:
     return SeedPlan(graph, scenario, fixed, time.perf_counter() - t0)
 
 
-from . import basic, centrality, community, discount  # noqa: E402,F401  (register the strategies)
+from . import basic, centrality, community, discount, influence  # noqa: E402,F401  (register the strategies)
