@@ -243,6 +243,71 @@ def test_ba_is_vectorized_fast():
     assert elapsed < 5.0, elapsed  # ~0.1 s here; a per-node Python loop takes ~10 s
 
 
+# The oldest nodes, the maximum degree and <k^2> against networkx. Why these tests
+# exist: a target repeated within one node's m edges is redrawn, and the vectorized
+# generator once left every later edge that copied the redrawn slot on the
+# *pre-redraw* node. Duplicates are nearly always early hubs, so node 0 (the star's
+# centre) got ~1900 edges at n = 1e5, m = 5, against networkx's ~1040, its leaves
+# too few (360 vs 490), and <k^2> (which sets the percolation / epidemic threshold)
+# 10% too high, while the mean degree and the k^-3 tail of the bulk were fine.
+
+def _ba_degree_summary(deg: np.ndarray, m: int) -> list[float]:
+    """(node 0, mean of the star leaves 1..m, mean of nodes m+1..2m, mean of nodes
+    2m+1..20m, max degree, <k^2>) of one graph."""
+    d = deg.astype(np.float64)
+    return [d[0], d[1:m + 1].mean(), d[m + 1:2 * m + 1].mean(), d[2 * m + 1:20 * m + 1].mean(),
+            d.max(), (d * d).mean()]
+
+
+SUMMARY = ["node 0", "leaves 1..m", "nodes m+1..2m", "nodes 2m+1..20m", "max degree", "<k^2>"]
+
+
+def _assert_same_means(ours: np.ndarray, ref_mean, ref_se) -> None:
+    """Each column's mean over graphs within 4 SE of the difference of the reference."""
+    mean = ours.mean(axis=0)
+    se = ours.std(axis=0, ddof=1) / math.sqrt(ours.shape[0])
+    for name, a, s, b, t in zip(SUMMARY, mean, se, ref_mean, ref_se):
+        tol = 4 * math.hypot(s, t)
+        assert abs(a - b) < tol, f"{name}: {a:.1f} +- {s:.1f} vs reference {b:.1f} +- {t:.1f}"
+
+
+def test_ba_old_nodes_max_degree_and_k2_match_networkx_small_n():
+    # Live comparison with networkx.barabasi_albert_graph (same initial star, same
+    # successive sampling of m distinct targets), 150 graphs each at n = 500, where
+    # duplicates are frequent: the old redraw bias put node 0 ~40% too high here.
+    nx = pytest.importorskip("networkx")
+    n, m, reps = 500, 5, 150
+    ours = np.array([_ba_degree_summary(gen.barabasi_albert(n, m, rng(6000 + s)).out_degree(), m)
+                     for s in range(reps)])
+    ref = []
+    for s in range(reps):
+        g = nx.barabasi_albert_graph(n, m, seed=7000 + s)
+        ref.append(_ba_degree_summary(np.array([d for _, d in sorted(g.degree())]), m))
+    ref = np.array(ref)
+    _assert_same_means(ours, ref.mean(axis=0), ref.std(axis=0, ddof=1) / math.sqrt(reps))
+
+
+# networkx.barabasi_albert_graph(100_000, 5, seed=s), s = 100000..100399 (400 graphs,
+# ~15 min): mean and SE of the _ba_degree_summary columns (median of the max: 1212.5).
+NX_BA_1E5_M5_MEAN = [1042.24, 494.32, 782.14, 258.24, 1233.23, 341.19]
+NX_BA_1E5_M5_SE = [12.76, 4.64, 5.15, 0.44, 9.07, 0.42]
+NX_BA_1E5_M5_MEDIAN_MAX = 1212.5
+
+
+def test_ba_old_nodes_max_degree_and_k2_match_networkx_at_1e5():
+    # E[k_i] ~ m sqrt(n / i) for the oldest nodes, the maximum degree and <k^2>, over
+    # 32 graphs at n = 1e5 (per-graph SD: node 0 ~255, max ~180, <k^2> ~8.4, so the
+    # 4 SE tolerances are ~190, ~135 and ~6.2), against networkx's means (above). The
+    # old redraw bias gave 1900, 1930 and 373: off by 10+ SE. The median of the max
+    # degree must also lie within a factor 1.5 of networkx's (old: 1830 vs 1210).
+    n, m, reps = 100_000, 5, 32
+    ours = np.array([_ba_degree_summary(gen.barabasi_albert(n, m, rng(5000 + s)).out_degree(), m)
+                     for s in range(reps)])
+    _assert_same_means(ours, NX_BA_1E5_M5_MEAN, NX_BA_1E5_M5_SE)
+    ratio = np.median(ours[:, 4]) / NX_BA_1E5_M5_MEDIAN_MAX
+    assert 1 / 1.5 < ratio < 1.5, ratio
+
+
 # -------------------------------------------------------------------- Watts–Strogatz
 
 @pytest.mark.parametrize("k", [4, 6, 10])
@@ -307,6 +372,63 @@ def test_powerlaw_cluster_p0_is_barabasi_albert():
     a = gen.powerlaw_cluster(5000, 3, 0.0, rng(42))
     b = gen.barabasi_albert(5000, 3, rng(42))
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+
+
+def _reference_powerlaw_cluster_degrees(n: int, m: int, p: float, seed: int) -> np.ndarray:
+    """Degrees from a plain sequential implementation of powerlaw_cluster's model
+    (the calibration reference below): star 0..m; node t draws m pointers to
+    uniform earlier endpoint slots, column j >= 1 being instead (with probability p,
+    if column j - 1 was not one) the partner slot of column j - 1's pointer (a
+    neighbour of the node it reached); its targets are the first m distinct nodes
+    among those pointers followed by fresh uniform pointers."""
+    import random
+    r = random.Random(seed)
+    slots = [v for leaf in range(1, m + 1) for v in (leaf, 0)]
+    for t in range(m + 1, n):
+        high, ptrs, prev_triad = len(slots), [], True
+        for j in range(m):
+            triad = j > 0 and not prev_triad and p > 0 and r.random() < p
+            ptrs.append(ptrs[-1] ^ 1 if triad else int(r.random() * high))
+            prev_triad = triad
+        picked = []
+        for c in ptrs:
+            if slots[c] not in picked:
+                picked.append(slots[c])
+        while len(picked) < m:
+            v = slots[int(r.random() * high)]
+            if v not in picked:
+                picked.append(v)
+        for v in picked:
+            slots += [t, v]
+    return np.bincount(np.array(slots), minlength=n)
+
+
+# _reference_powerlaw_cluster_degrees(50_000, 5, 0.5, seed=s), s = 100000..100999
+# (1000 graphs): mean and SE of the _ba_degree_summary columns.
+REF_HK_5E4_M5_P05_MEAN = [747.92, 347.07, 554.18, 183.11, 878.24, 321.37]
+REF_HK_5E4_M5_P05_SE = [5.62, 2.03, 2.22, 0.20, 4.04, 0.25]
+
+
+def test_powerlaw_cluster_old_nodes_and_k2_match_the_sequential_model():
+    # Same redraw bias as barabasi_albert (shared machinery): it gave node 0 ~1220
+    # edges instead of ~750 at n = 5e4, p = 0.5, and <k^2> 345 instead of 321.
+    # Against the sequential reference (above) over 32 graphs; per-graph SD: node 0
+    # ~180, max ~130, <k^2> ~8.1 (4 SE: ~130, ~95, ~5.8).
+    n, m, p, reps = 50_000, 5, 0.5, 32
+    ours = np.array([_ba_degree_summary(gen.powerlaw_cluster(n, m, p, rng(5100 + s)).out_degree(),
+                                        m) for s in range(reps)])
+    _assert_same_means(ours, REF_HK_5E4_M5_P05_MEAN, REF_HK_5E4_M5_P05_SE)
+
+
+def test_powerlaw_cluster_matches_the_sequential_model_small_n():
+    # Live check of the vectorized construction (blocks, redraws, triad pointers)
+    # against the sequential reference where duplicates are frequent: n = 300.
+    n, m, p, reps = 300, 5, 0.6, 200
+    ours = np.array([_ba_degree_summary(gen.powerlaw_cluster(n, m, p, rng(6100 + s)).out_degree(),
+                                        m) for s in range(reps)])
+    ref = np.array([_ba_degree_summary(_reference_powerlaw_cluster_degrees(n, m, p, 7100 + s), m)
+                    for s in range(reps)])
+    _assert_same_means(ours, ref.mean(axis=0), ref.std(axis=0, ddof=1) / math.sqrt(reps))
 
 
 # ----------------------------------------------------------- stochastic block model

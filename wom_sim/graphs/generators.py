@@ -11,7 +11,9 @@ linear index of the pair space (pairs i > j, or the ordered pairs when directed)
 which is exact G(n, p) in O(edges) time. Preferential attachment uses the
 linearized-chord-diagram trick (Batagelj & Brandes 2005): the target of each new
 edge is the node held in a uniformly random earlier endpoint slot, resolved for all
-edges at once by vectorized pointer jumping.
+edges at once by vectorized pointer jumping, in blocks of rows taken in time order
+(so a slot copied by a later edge holds its final node, after any redraw of a
+duplicate target).
 
 Sample use::
 
@@ -34,8 +36,9 @@ __all__ = ["erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster
            "chung_lu", "complete"]
 
 _MAX_NODES = 2**31 - 2  # int32 node ids
-_RESAMPLE_ROUNDS = 64  # duplicate-target redraws before a duplicate edge is dropped
+_RESAMPLE_ROUNDS = 64  # watts_strogatz: rounds of redraws before an edge stays put
 _ROW_BLOCK = 1 << 18  # rows per block of random draws
+_MIN_BLOCK_EDGES = 1024  # edges in the first blocks of pointer resolution
 
 
 # ----------------------------------------------------------------------------- checks
@@ -169,14 +172,20 @@ def _attachment_targets(n: int, m: int, p_triad: float, rng: np.random.Generator
     (its target). A target slot holds a pointer to an earlier slot and takes that
     slot's node, so a uniformly random pointer below 2 * (edges before t) picks a node
     with probability proportional to its degree at time t (exact BA / LCD). A triad
-    pointer names the partner slot (s ^ 1) of a slot s that holds the node u reached
-    by the row's last preferential step: that is a neighbour of u, so the new edge
-    closes a triangle.
+    pointer names the partner slot (s ^ 1) of the slot s the row's previous
+    (preferential) column drew: that slot holds a neighbour of the node u that draw
+    reached, so the new edge closes a triangle (u is among t's targets even when its
+    draw repeated an earlier one).
+
+    Duplicates: a row's targets are the first m distinct nodes among its m pointers
+    followed by fresh preferential redraws (for BA this is networkx's
+    ``_random_subset``: successive sampling without replacement, proportional to
+    degree). A target slot holds its row's *final* node, after any redraw, so a
+    later pointer to that slot copies the redrawn node (``_resolve_block``).
     """
     nn = n - m - 1  # nodes that attach
     n_edges = m + nn * m
     idx = np.int32 if 2 * n_edges < 2**31 - 1 else np.int64
-    star_slots = 2 * m
     # Pointers, one row per attaching node t = m + 1 + row: uniform below the
     # 2 m (row + 1) slots of the edges before t. Drawn in blocks of rows to bound the
     # float temporaries (the stream is the same for any block size).
@@ -194,50 +203,17 @@ def _attachment_targets(n: int, m: int, p_triad: float, rng: np.random.Generator
             triad_steps += _triad_pointers(blk, p_triad, rng)
         del r
 
-    # Resolve every pointer by jumping, in place (path compression is valid: a
-    # pointer may be replaced by the pointer of the slot it names, which holds the
-    # same node). Done when it names an even slot (a source) or a star target slot.
-    # Blocks in edge order, each 1/8 of what precedes it: pointers into earlier
-    # blocks (already final) resolve in one gather, so ~1 random read per edge.
+    # Resolve the pointers to nodes, in place, block by block in row order: blocks of
+    # rows, each 1/8 of what precedes it, so ~1/9 of a block's pointers point into
+    # the block itself and the rest into earlier blocks, whose nodes are final.
     flat = ptr.reshape(-1)
-    start = 0
-    while start < flat.size:
-        stop = min(flat.size, start + max(1 << 16, start // 8))
-        blk = flat[start:stop]
-        active = np.flatnonzero(((blk & 1) == 1) & (blk >= star_slots))
-        while active.size:
-            c = flat[(blk[active] >> 1) - m]
-            blk[active] = c
-            active = active[((c & 1) == 1) & (c >= star_slots)]
-        start = stop
-    # Node held by each resolved slot, in place: even slot 2e of a new edge holds
-    # its source m + 1 + (e - m) // m; star slots: leaf e + 1 (even) or 0 (odd).
-    star = np.flatnonzero(flat < star_slots)
-    star_values = np.where(flat[star] & 1, 0, (flat[star] >> 1) + 1)
-    np.right_shift(flat, 1, out=flat)
-    flat -= m
-    flat //= m
-    flat += m + 1
-    flat[star] = star_values
-    targets = ptr  # now node ids
-    del star, star_values
-
-    # Duplicate targets within a row: redraw them by preferential attachment from the
-    # resolved slots; give up after a few rounds (the edge is then dropped).
-    rows = np.arange(nn)
     redrawn = 0
-    for _ in range(_RESAMPLE_ROUNDS):
-        dup = _row_duplicates(targets[rows])
-        hit = dup.any(axis=1)
-        rows, dup = rows[hit], dup[hit]
-        if rows.size == 0:
-            break
-        r_idx, cc = np.nonzero(dup)
-        rr = rows[r_idx]
-        slot = _uniform_below(2 * m * (rr.astype(np.int64) + 1), rng)
-        targets[rr, cc] = _slot_values(slot, flat, m)
-        redrawn += rr.size
-    dropped = int(_row_duplicates(targets[rows]).sum()) if rows.size else 0
+    ra = 0
+    while ra < nn:
+        rb = min(nn, ra + max(-(-_MIN_BLOCK_EDGES // m), ra // 8))
+        redrawn += _resolve_block(flat, m, ra, rb, rng)
+        ra = rb
+    targets = ptr  # now node ids
     # Rows sorted ascending so the edge list is sorted by (t, target): from_arcs then
     # needs no sort.
     targets.sort(axis=1)
@@ -249,7 +225,201 @@ def _attachment_targets(n: int, m: int, p_triad: float, rng: np.random.Generator
     dst[m:] = flat
     del ptr, targets, flat
     return src, dst, {"triad_steps": triad_steps, "duplicates_redrawn": redrawn,
-                      "duplicates_dropped": dropped}
+                      "duplicates_dropped": 0}
+
+
+def _resolve_block(flat: np.ndarray, m: int, ra: int, rb: int,
+                   rng: np.random.Generator) -> int:
+    """Turn the pointers of rows ra..rb-1 of ``flat`` into final nodes, in place.
+
+    ``flat[:ra * m]`` already holds the final nodes of the earlier rows. First every
+    pointer is resolved as if no column were redrawn: pointers into earlier rows take
+    that row's node in one gather; pointers into this block follow chains within it
+    by pointer jumping (path compression: a pointer may be replaced by the pointer of
+    the slot it names, which holds the same node). Rows with a repeated node are then
+    re-evaluated with their redraw streams (``_RowStreams``), and so is every row of
+    the block with a pointer (original or redraw) into a slot whose node changed,
+    round after round until nothing changes. Pointers only point backwards, so this
+    worklist reaches the unique fixed point: each row's nodes are what the sequential
+    process would give, and copies of a redrawn slot see the redrawn node. (Leaving
+    those copies on the pre-redraw node, which is nearly always an early hub, gave
+    node 0 about twice its BA degree.) Returns the number of targets taken from
+    redraws.
+    """
+    ea, eb = ra * m, rb * m
+    blk = flat[ea:eb]  # view: pointers now, nodes when done
+    raw = blk.copy()
+    lo = 2 * (m + ea)  # first slot of this block's edges
+    active = np.flatnonzero(((blk & 1) == 1) & (blk >= lo))
+    while active.size:
+        c = blk[(blk[active] >> 1) - (m + ea)]
+        blk[active] = c
+        active = active[((c & 1) == 1) & (c >= lo)]
+    # Slots to nodes: odd slot 2e+1 (e >= m) holds target flat[e - m] (an earlier
+    # block: final); even slot 2e of a new edge holds its source m + 1 + (e - m) // m;
+    # star slots: leaf e + 1 (even) or 0 (odd).
+    e = blk >> 1
+    node = e - m
+    odd = np.flatnonzero(((blk & 1) == 1) & (e >= m))
+    gathered = flat[node[odd]]
+    node //= m
+    node += m + 1
+    node[odd] = gathered
+    del gathered, odd
+    star = np.flatnonzero(e < m)
+    if star.size:
+        node[star] = np.where(blk[star] & 1, 0, e[star] + 1)
+    blk[:] = node
+    del e, node, star
+    if m == 1:
+        return 0
+    nodes = blk.reshape(-1, m)
+    work = np.flatnonzero(_rows_with_duplicates(nodes))
+    if work.size == 0:
+        return 0
+    streams = _RowStreams(flat, raw.reshape(-1, m), m, ra, rng)
+    while work.size:
+        new = streams.evaluate(work)
+        changed = new != nodes[work]
+        nodes[work] = new
+        if not changed.any():
+            break
+        # next round: the rows after the first changed one with a pointer (original
+        # or redraw) at a slot whose node changed
+        ch_edges = (work[:, None] * m + np.arange(m))[changed]
+        first = int(ch_edges.min()) // m + 1
+        slots = 2 * (m + ea + ch_edges) + 1
+        tail = raw[first * m:]
+        if slots.size <= 16:  # usual in the bulk: one pass per changed slot
+            hit = np.zeros(tail.size, dtype=bool)
+            for slot in slots.tolist():
+                hit |= tail == slot
+        else:
+            mark = np.zeros(eb - ea + 1, dtype=bool)
+            mark[ch_edges] = True
+            into = ((tail & 1) == 1) & (tail >= lo)
+            hit = mark[np.where(into, (tail >> 1) - (m + ea), eb - ea)]
+        work = np.union1d(np.flatnonzero(hit.reshape(-1, m).any(axis=1)) + first,
+                          streams.rows_pointing_at(slots, first))
+    return streams.redrawn()
+
+
+class _RowStreams:
+    """Redraw streams of the rows of one block, and the rule that picks each row's nodes.
+
+    A row's candidates are its m original pointers, in column order, followed by its
+    redraws: uniform pointers below the row's slot count (preferential), drawn on
+    demand and kept, so re-evaluating a row after an earlier change reuses the same
+    draws. The row's nodes are the first m distinct nodes among its candidates, in
+    order (for plain BA this is networkx's ``_random_subset``: successive sampling
+    without replacement, proportional to degree). Vectorized over rows and columns.
+    """
+
+    def __init__(self, flat, raw_rows, m, ra, rng):
+        self.flat, self.raw, self.m, self.ra, self.rng = flat, raw_rows, m, ra, rng
+        self.row_of = np.full(raw_rows.shape[0], -1, dtype=np.int64)  # row -> stream
+        self.rows = np.zeros(16, dtype=np.int64)  # stream -> row
+        self.ext = np.full((16, 8), -1, dtype=np.int64)  # stream -> redraws (-1: none)
+        self.n_ext = np.zeros(16, dtype=np.int64)  # redraws drawn per stream
+        self.n_red = np.zeros(16, dtype=np.int64)  # redraws used per stream
+        self.k = 0  # streams in use
+
+    def redrawn(self) -> int:
+        return int(self.n_red[:self.k].sum())
+
+    def rows_pointing_at(self, slots: np.ndarray, first: int) -> np.ndarray:
+        """Rows >= first (streams only) with a redraw pointing at one of ``slots``."""
+        k = self.k
+        sel = self.rows[:k] >= first
+        if not sel.any():
+            return np.zeros(0, dtype=np.int64)
+        hit = np.isin(self.ext[:k][sel], slots).any(axis=1)
+        return self.rows[:k][sel][hit]
+
+    def _more(self, rows: np.ndarray) -> None:
+        """Draw more redraws for the given rows (doubling their count, at least 4)."""
+        new = rows[self.row_of[rows] < 0]
+        if new.size:
+            k0, k1 = self.k, self.k + new.size
+            if k1 > self.rows.size:
+                cap = max(k1, 2 * self.rows.size)
+                grow = cap - self.rows.size
+                self.rows = np.concatenate([self.rows, np.zeros(grow, np.int64)])
+                self.ext = np.concatenate([self.ext, np.full((grow, self.ext.shape[1]), -1,
+                                                             np.int64)])
+                self.n_ext = np.concatenate([self.n_ext, np.zeros(grow, np.int64)])
+                self.n_red = np.concatenate([self.n_red, np.zeros(grow, np.int64)])
+            self.row_of[new] = np.arange(k0, k1)
+            self.rows[k0:k1] = new
+            self.k = k1
+        k = self.row_of[rows]
+        have = self.n_ext[k]
+        want = np.maximum(4, 2 * have)
+        if want.max() > self.ext.shape[1]:
+            grow = max(int(want.max()), 2 * self.ext.shape[1]) - self.ext.shape[1]
+            self.ext = np.concatenate([self.ext, np.full((self.ext.shape[0], grow), -1,
+                                                         np.int64)], axis=1)
+        count = want - have
+        kk = np.repeat(k, count)
+        pos = np.arange(kk.size) - np.repeat(np.cumsum(count) - count, count) \
+            + np.repeat(have, count)
+        high = 2 * self.m * (np.repeat(rows, count) + self.ra + 1)
+        self.ext[kk, pos] = _uniform_below(high, self.rng)
+        self.n_ext[k] = want
+
+    def evaluate(self, rows: np.ndarray) -> np.ndarray:
+        """Nodes of the given block rows (sorted local indices) under the current nodes:
+        (len(rows), m), in the order they were drawn."""
+        m = self.m
+        out = np.empty((rows.size, m), dtype=np.int64)
+        todo = np.arange(rows.size)
+        while todo.size:
+            r = rows[todo]
+            k = self.row_of[r]
+            width = int(self.n_ext[k[k >= 0]].max()) if (k >= 0).any() else 0
+            cand = np.full((r.size, m + width), -1, dtype=np.int64)
+            cand[:, :m] = self.raw[r]
+            if width:
+                has = np.flatnonzero(k >= 0)
+                cand[has, m:] = self.ext[k[has], :width]
+            valid = cand >= 0
+            vals = np.full(cand.shape, -1, dtype=np.int64)
+            vals[valid] = _slot_values(cand[valid], self.flat, m)
+            # first occurrence of each node in its row (-1 for undrawn: never new)
+            order = np.argsort(vals, axis=1, kind="stable")
+            srt = np.take_along_axis(vals, order, axis=1)
+            new = np.ones(srt.shape, dtype=bool)
+            new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+            first = np.empty_like(new)
+            np.put_along_axis(first, order, new, axis=1)
+            first &= valid
+            rank = np.cumsum(first, axis=1)
+            ok = rank[:, -1] >= m
+            take = first & (rank <= m)
+            take[~ok] = False
+            done = todo[ok]
+            out[done] = vals[take].reshape(-1, m)
+            used = take[:, m:].sum(axis=1)
+            kd = k[ok]
+            self.n_red[kd[kd >= 0]] = used[ok][kd >= 0]
+            short = r[~ok]
+            if short.size:
+                self._more(short)
+            todo = todo[~ok]
+        return out
+
+
+def _rows_with_duplicates(rows: np.ndarray) -> np.ndarray:
+    """Mask of the rows of a 2-D int array that hold some value twice."""
+    m = rows.shape[1]
+    if m > 24:
+        return _row_duplicates(rows).any(axis=1)
+    out = np.zeros(rows.shape[0], dtype=bool)
+    for j in range(1, m):
+        col = rows[:, j]
+        for i in range(j):
+            out |= col == rows[:, i]
+    return out
 
 
 def _slot_values(slot: np.ndarray, targets_flat: np.ndarray, m: int) -> np.ndarray:
@@ -311,11 +481,16 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> CSRGraph:
 
     Nodes 0..m start as a star; each later node t attaches m edges whose targets are
     drawn with probability proportional to degree among nodes < t (a uniformly random
-    earlier endpoint slot; Batagelj & Brandes 2005), all resolved at once by pointer
-    jumping. A target repeated within one node's m edges is redrawn (the rare redrawn
-    slot is not propagated to later draws that copied it); after 64 rounds a remaining
-    duplicate is dropped. Edges: m (n - m), mean degree 2 m (n - m) / n; degree
-    distribution P(k) = 2 m (m + 1) / (k (k + 1) (k + 2)) for k >= m, i.e. k^-3.
+    earlier endpoint slot; Batagelj & Brandes 2005), all resolved by pointer jumping.
+    A target repeated within one node's m edges is redrawn preferentially until the
+    node has m distinct targets (successive sampling, as networkx's
+    ``barabasi_albert_graph``), and later edges that copy a redrawn slot copy the
+    redrawn node, so the model is exact: same distribution as networkx, including
+    the degrees of the oldest nodes, E[k_i] ~ m sqrt(n / i) (node 0, the star's
+    centre, ~1010 at n = 1e5, m = 5). Edges: exactly m (n - m), mean degree
+    2 m (n - m) / n; degree distribution P(k) = 2 m (m + 1) / (k (k + 1) (k + 2)) for
+    k >= m, i.e. k^-3. ``meta["duplicates_redrawn"]`` counts the targets taken from
+    redraws (``duplicates_dropped`` is always 0).
 
     >>> g = barabasi_albert(2000, 3, np.random.default_rng(0))
     >>> int(g.n_arcs) // 2
@@ -348,11 +523,14 @@ def powerlaw_cluster(n: int, m: int, p: float, rng: np.random.Generator) -> CSRG
     vectorized endpoint-slot construction (the triad pointer is the partner of the
     slot the previous step drew), so at most floor(m / 2) of a node's m edges are
     triad steps and clustering for a given p is lower than networkx's at large p
-    (m = 5, n = 2e4: average clustering 0.005, 0.08, 0.13, 0.16 at p = 0, 0.3, 0.6,
+    (m = 5, n = 2e4: average clustering 0.004, 0.08, 0.13, 0.16 at p = 0, 0.3, 0.6,
     0.9; networkx 0.004, 0.10, 0.21, 0.35). Each step attaches proportionally to
     degree (a neighbour of a degree-biased node is itself degree-biased), so the
     degree tail stays the BA one, P(k >= K) ~ m (m + 1) / K^2. A target repeated
-    within a node's m edges is redrawn preferentially, as in barabasi_albert.
+    within a node's m edges is replaced by a preferential redraw, and later edges
+    that copy its slot copy the redrawn node, as in barabasi_albert. (A triad step
+    follows the previous step's own draw: if that draw repeated an earlier target u,
+    the triangle still closes on u.)
     """
     n = _check_int("n", n, 1)
     m = _check_int("m", m, 1)
