@@ -81,9 +81,12 @@ class EngineCache:
             graph = self._graphs[gkey] = make_graph(sc)
         return gkey, graph
 
-    def engine(self, sc: Scenario):
-        """(engine, seed plan) of a scenario, reusing this process's graphs and plans."""
+    def engine(self, sc: Scenario, with_plan: bool = True):
+        """(engine, seed plan) of a scenario, reusing this process's graphs and plans.
+        `with_plan=False` when the KOLs come from elsewhere: a plan can be costly (ris)."""
         gkey, graph = self.graph(sc)
+        if not with_plan:
+            return _engine(sc, graph), None
         pkey = gkey + json.dumps(sc.to_dict()["seeding"], sort_keys=True)
         plan = self._plans.get(pkey)
         if plan is None:
@@ -102,7 +105,7 @@ def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray 
     scenario's seeding (a pick made once elsewhere, e.g. by compare-seeding).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    eng, plan = _PROCESS_CACHE.engine(sc)
+    eng, plan = _PROCESS_CACHE.engine(sc, with_plan=kols is None)
     return np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r),
                                        kols=plan.for_replicate(r) if kols is None else kols)
                      for r in reps])

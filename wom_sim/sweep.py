@@ -176,7 +176,7 @@ def _unit_task(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = N
     t0 = time.perf_counter()
     sc = load_scenario(scenario_dict)
     series = run_replicates(sc, reps, kols)
-    eng, plan = _PROCESS_CACHE.engine(sc)
+    eng, plan = _PROCESS_CACHE.engine(sc, with_plan=kols is None)
     described = plan.describe() if kols is None else (kols.tolist() if kols.size <= 1000 else f"{kols.size} agents")
     return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": described,
             "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0}
