@@ -51,9 +51,11 @@ def make_engine(sc: Scenario, graph: CSRGraph):
 
 
 def _engine(sc: Scenario, graph: CSRGraph, kols=()):
+    """The scenario's engine: the vectorized NumPy core, or the same rules as Mesa
+    agents (teaching, graphs up to 50k agents)."""
     if sc.scenario.engine == "mesa":
-        raise ScenarioError(f"{sc.source}: scenario.engine = 'mesa' is not available in this version; "
-                            "use engine = 'numpy' (same rules, any size).")
+        from .engines.mesa_engine import MesaEngine
+        return MesaEngine(graph, sc, kols)
     from .engines.numpy_engine import NumpyEngine
     return NumpyEngine(graph, sc, kols)
 
@@ -144,6 +146,9 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     workers = max(1, min(workers, sc.scenario.replicates))
     t0 = time.perf_counter()
     if graph is None:
+        if sc.scenario.engine == "mesa":  # refuse a graph too big for agents before building it
+            from .engines.mesa_engine import check_size
+            check_size(sc.graph.n_nodes(), sc.source)
         check_fits(sc, workers)
         graph = make_graph(sc)
     else:
