@@ -420,7 +420,7 @@ def bench_size(n: int, args) -> dict:
                 t.status = f"failed: {exc!r}"
                 traceback.print_exc()
         report_tool(t)
-    del G
+    G = None  # free the networkx graph before the next size
     gc.collect()
 
     # ---------------------------------------------------------------- summary
