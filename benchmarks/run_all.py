@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_ic.py", "bench_full.py", "bench_graphs.py", "bench_sweep.py"]
+SCRIPTS = ["bench_ic.py", "bench_full.py", "bench_graphs.py", "bench_sweep.py", "bench_commands.py", "bench_ris.py",
+           "bench_mesa.py"]
 
 
 def main(argv=None) -> int:
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
         if args.only and script[:-3] not in args.only:
             continue
         cmd = [sys.executable, str(HERE / script)]
-        if args.quick:
+        if args.quick and script != "bench_ris.py":  # bench_ris has one size (BA 1M, the case)
             cmd.append("--quick")
         if args.skip_ndlib and script == "bench_ic.py":
             cmd.append("--skip-ndlib")
