@@ -168,11 +168,37 @@ def plan_units(points: list[Point], todo: Iterable[int], workers: int) -> list[U
     return units
 
 
+_HEAP_SET = False
+
+
+def keep_heap() -> None:
+    """Once per process: let glibc keep freed memory for reuse.
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, so every large
+    temporary array the engine makes each step is handed back to the OS and faulted in
+    again (measured: 4.7M page faults, units 60% slower). Setting the thresholds with
+    mallopt overrides the environment, on any cluster a user starts. No-op off glibc.
+    """
+    global _HEAP_SET
+    if _HEAP_SET:
+        return
+    _HEAP_SET = True
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
+    except (OSError, AttributeError):
+        pass
+
+
 def _unit_task(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict:
     """One unit of work, run wherever the executor puts it. `kols`: a pick made once
     by the caller (compare-seeding), else the scenario's own seeding."""
     from .runner import _PROCESS_CACHE, run_replicates
     from .scenario import load_scenario
+    keep_heap()
     t0 = time.perf_counter()
     sc = load_scenario(scenario_dict)
     series = run_replicates(sc, reps, kols)
