@@ -146,7 +146,7 @@ def compare_seeding(sc: Scenario, out: str | Path, strategies: list[str], budget
     points = expand(grid)
     fixed = {p.index: pick(p) for p in points}
     run_sweep(grid, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
-              plots=False, progress=progress, kols=lambda p: fixed[p.index])
+              plots=False, progress=progress, kols=lambda p: fixed[p.index], points=points)
 
     out = Path(out)
     cmp = Comparison(out, [], budgets, strategies, choices, money=money)

@@ -91,10 +91,7 @@ def save_run_plots(res, folder: Path) -> list[Path]:
     for name, draw in FIGURES.items():
         fig = draw(res)
         fig.tight_layout()
-        p = Path(folder) / f"{name}.png"
-        fig.savefig(p)
-        plt.close(fig)
-        paths.append(p)
+        paths.append(_save(fig, Path(folder) / f"{name}.png"))
     return paths
 
 
@@ -144,10 +141,7 @@ def save_sweep_plots(out, keys: list[str]) -> list[Path]:
             axes.flat[0].legend(fontsize=7)
         fig.suptitle(f"Final metrics against {key} (mean over replicates, 95% band)")
         fig.tight_layout()
-        p = Path(out) / f"sweep_{key.replace('.', '_')}.png"
-        fig.savefig(p)
-        plt.close(fig)
-        paths.append(p)
+        paths.append(_save(fig, Path(out) / f"sweep_{key.replace('.', '_')}.png"))
     if len(keys) == 2:
         a, b = keys
         av = list(dict.fromkeys(r[a] for r in rows))
@@ -165,10 +159,7 @@ def save_sweep_plots(out, keys: list[str]) -> list[Path]:
             fig.colorbar(im, ax=ax, label=f"{metric.replace('_', ' ')} ({UNITS.get(metric, 'agents')}, mean)")
             ax.set_title(f"{metric.replace('_', ' ')} over the {a} x {b} grid")
             fig.tight_layout()
-            p = Path(out) / f"heatmap_{metric}.png"
-            fig.savefig(p)
-            plt.close(fig)
-            paths.append(p)
+            paths.append(_save(fig, Path(out) / f"heatmap_{metric}.png"))
     return paths
 
 

@@ -137,7 +137,7 @@ def bench_response(sc: Scenario, out: str | Path, policies: list[PolicySpec], de
             labels.append((spec.label, d))
     points = expand(sc, combos)  # validates every point (e.g. capacity:C=0) before running
     run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force, plots=False,
-              progress=progress, combos=combos)
+              progress=progress, points=points)
     out = Path(out)
     from .compare import _final_rows
     bench = Bench(out, [p for p in policies if p.name != BASELINE], delays)

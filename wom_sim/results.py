@@ -121,9 +121,10 @@ class RunResult:
             w.writerow([v if isinstance(v, str) else fmt(v) for v in row])
         return buf.getvalue()
 
-    def save(self, out_dir: str | Path, plots: bool | None = None) -> Path:
-        """Write every file into `out_dir` atomically: all of it is staged in a
-        temporary folder beside it and moved in only once complete."""
+    def save(self, out_dir: str | Path, plots: bool | None = None, extra: dict[str, str] | None = None) -> Path:
+        """Write every file (plus `extra` name -> text files) into `out_dir` atomically:
+        all of it is staged in a temporary folder beside it and moved in only once
+        complete; a folder that did not exist appears whole or not at all."""
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
@@ -137,6 +138,8 @@ class RunResult:
             if plots if plots is not None else self.scenario.output.plots:
                 from .plots import save_run_plots
                 save_run_plots(self, stage)
+            for name, text in (extra or {}).items():
+                (stage / name).write_text(text)
             self.timing["write_s"] = time.perf_counter() - t0
             (stage / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             if not out.exists():

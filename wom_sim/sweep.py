@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -268,20 +267,20 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
               resume: bool = False, force: bool = False, plots: bool = True,
               progress: Callable[[int, int], None] | None = None,
               kols: Callable[[Point], np.ndarray | None] | None = None,
-              combos: list[dict[str, Any]] | None = None) -> dict:
+              points: list[Point] | None = None) -> dict:
     """Run every point of the grid; return the manifest. See the module docstring.
 
     `kols(point)` may give a point's KOLs, picked once by the caller (compare-seeding
     picks expensive strategies in the parent and times them); None keeps the
-    scenario's own seeding. `combos` replaces the [sweep] grid by an explicit list of
-    points (bench-response: a policy with its parameters x delays)."""
+    scenario's own seeding. `points` (from `expand`, e.g. an explicit list of combos
+    for bench-response) replaces the scenario's [sweep] grid."""
     from .results import RunResult
 
-    if not sc.sweep and combos is None:
+    if not sc.sweep and points is None:
         raise ScenarioError(f"{sc.source}: has no [sweep] table; add one, e.g.\n  [sweep]\n  \"response.delay\" = [0, 1, 2, 4]\n"
                             "(or use `wom-sim run` for a single scenario)")
     out = Path(out)
-    points = expand(sc, combos)
+    points = points if points is not None else expand(sc)
     keys = list(dict.fromkeys(k for p in points for k in p.values))
     check_memory(points, 1 if scheduler else workers)
     done = prepare_folder(out, sc, points, resume, force)
@@ -344,18 +343,11 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
 
 
 def _save_point(res, folder: Path, plots: bool) -> None:
-    """A point's folder appears whole (staged beside it, then renamed) or not at all."""
+    """A point's folder appears whole (RunResult.save stages it beside, then renames) or not at all."""
     import tomli_w
-    if folder.exists():
+    if folder.exists():  # a stale or incomplete folder: replaced whole, never merged
         shutil.rmtree(folder)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    try:
-        target = staging / "p"
-        res.save(target, plots=plots)
-        (target / "scenario.toml").write_text(tomli_w.dumps(res.scenario.to_dict()))
-        os.replace(target, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    res.save(folder, plots=plots, extra={"scenario.toml": tomli_w.dumps(res.scenario.to_dict())})
 
 
 def _atomic_text(path: Path, text: str) -> None:
