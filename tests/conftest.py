@@ -15,8 +15,9 @@ def scenario(**sections) -> object:
     return load_scenario({k: v for k, v in sections.items()})
 
 
-def engine(graph: CSRGraph, sc, kols=()) -> NumpyEngine:
-    return NumpyEngine(graph, sc, np.asarray(kols, dtype=np.int64))
+def engine(graph: CSRGraph, sc, kols=(), fast_ic: bool = True) -> NumpyEngine:
+    """The NumPy engine; fast_ic=False keeps the general rules for a pure IC scenario."""
+    return NumpyEngine(graph, sc, np.asarray(kols, dtype=np.int64), fast_ic=fast_ic)
 
 
 def replicates(eng: NumpyEngine, n: int, seed: int = 0) -> np.ndarray:

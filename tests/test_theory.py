@@ -8,6 +8,7 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from scipy.optimize import brentq
 
 import wom_sim
@@ -141,7 +142,7 @@ def exact_ic_spread(n, edges, seeds, T, directed=False) -> float:
     return total
 
 
-def _tiny_run(directed: bool, T: float, seeds, reps: int = 6000):
+def _tiny_run(directed: bool, T: float, seeds, fast_ic: bool, reps: int = 6000):
     u = np.array([e[0] for e in TINY_EDGES])
     v = np.array([e[1] for e in TINY_EDGES])
     g = from_arcs(8, u, v, directed=directed)
@@ -150,21 +151,25 @@ def _tiny_run(directed: bool, T: float, seeds, reps: int = 6000):
                   wom={"mode": "cascade", "transmissibility": T, "p_negative_experience": 0.0},
                   seeding={"strategy": "random", "budget": len(seeds), "kol_reach": T},
                   response={"policy": "none"})
-    eng = engine(g, sc, seeds)
+    eng = engine(g, sc, seeds, fast_ic=fast_ic)
+    assert eng.fast_ic == fast_ic  # pure IC: the kernel applies unless switched off
     aware = replicates(eng, reps, seed=5)[:, -1, col(eng, "aware")]
     return aware.mean(), aware.std(ddof=1) / math.sqrt(reps)
 
 
-def test_exact_ic_expectation_undirected_tiny_graph():
+# both the IC kernel (ic_kernel.py) and the general engine's cascade rules
+@pytest.mark.parametrize("fast_ic", [True, False], ids=["ic_kernel", "general"])
+def test_exact_ic_expectation_undirected_tiny_graph(fast_ic):
     for T, seeds in ((0.3, [0]), (0.6, [0, 7])):
         exact = exact_ic_spread(8, TINY_EDGES, seeds, T)
-        mean, se = _tiny_run(False, T, seeds)
+        mean, se = _tiny_run(False, T, seeds, fast_ic)
         assert abs(mean - exact) < 4 * se, (T, seeds, mean, exact, se)
 
 
-def test_exact_ic_expectation_directed_tiny_graph():
+@pytest.mark.parametrize("fast_ic", [True, False], ids=["ic_kernel", "general"])
+def test_exact_ic_expectation_directed_tiny_graph(fast_ic):
     exact = exact_ic_spread(8, TINY_EDGES, [0], 0.7, directed=True)
-    mean, se = _tiny_run(True, 0.7, [0])
+    mean, se = _tiny_run(True, 0.7, [0], fast_ic)
     assert abs(mean - exact) < 4 * se, (mean, exact, se)
 
 

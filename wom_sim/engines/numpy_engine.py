@@ -26,6 +26,7 @@ from ..funnels import Funnel, build_funnel
 from ..graphs.csr import CSRGraph
 from ..policies import EngineView, make_policy
 from ..scenario import FunnelSpec, Scenario
+from .ic_kernel import ICKernel, ic_ineligible
 from .sampling import accumulate, bernoulli_arcs, distinct_neighbours, draw_tells
 
 BASE_METRICS = ["aware", "adopters", "new_adopters", "rejected", "negative_reach",
@@ -51,7 +52,9 @@ class _Inbox:
 class NumpyEngine:
     """Runs replicates of one scenario on one graph with one set of KOLs."""
 
-    def __init__(self, graph: CSRGraph, scenario: Scenario, kols=()) -> None:
+    def __init__(self, graph: CSRGraph, scenario: Scenario, kols=(), fast_ic: bool = True) -> None:
+        """`fast_ic=False` keeps the general rules even for a pure IC scenario (tests
+        use it to hold the IC kernel to the general engine)."""
         self.g = graph
         self.sc = scenario
         self.kols = np.asarray(kols, dtype=np.int64)  # default KOLs of run_replicate
@@ -60,6 +63,8 @@ class NumpyEngine:
         self.metrics = metric_names(self.funnel)
         self.n = graph.n
         self._out_degree: np.ndarray | None = None
+        self.fast_ic = fast_ic and ic_ineligible(scenario, graph) is None
+        self._ic: ICKernel | None = None
 
     @property
     def out_degree(self) -> np.ndarray:
@@ -77,6 +82,10 @@ class NumpyEngine:
         if self.sc.wom.mode == "bass":
             from .bass import run_bass
             return run_bass(self, rng, on_step, kols)
+        if self.fast_ic:
+            if self._ic is None:
+                self._ic = ICKernel(self)
+            return self._ic.run(rng, kols, on_step)
         rep = _Replicate(self, rng, kols)
         steps = self.sc.scenario.steps
         out = np.zeros((steps + 1, len(self.metrics)), dtype=np.float64)
