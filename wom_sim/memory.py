@@ -8,15 +8,19 @@ from .errors import MemoryBudgetError
 from .graphs.build import expected_arcs
 from .scenario import Scenario
 
-#: bytes per arc while a generator builds (int64 endpoint pairs, sort keys, order)
-BUILD_BYTES_PER_ARC = 40
+#: peak bytes per arc while each generator builds its CSR (endpoint pairs, sort keys,
+#: order), measured at 2M nodes and mean degree 10 (VmHWM minus the interpreter)
+BUILD_BYTES_PER_ARC = {"barabasi_albert": 18, "powerlaw_cluster": 18, "erdos_renyi": 22,
+                       "watts_strogatz": 26, "sbm": 36, "chung_lu": 34, "edgelist": 40, "complete": 0}
 #: bytes per stored arc (int32 index) and per weighted arc (float32)
 ARC_BYTES = 4
-#: replicate state per agent: stage, experience, valence, flags (int8/bool) and
-#: tells_left, scratch (int32), out-degree (int64), active-set headroom
-AGENT_BYTES = 48
-#: message buffers of one step, per arc of the graph in the worst case
-STEP_BYTES_PER_ARC = 12
+#: replicate state per agent: stage, experience, valence, flags (int8/bool),
+#: tells_left and scratch (int32), out-degree (int64), active-set headroom
+AGENT_BYTES = 40
+#: per message of one step: receiver (int32), owner and sort keys (int64), inbox counts
+MESSAGE_BYTES = 24
+#: the interpreter with numpy, scipy, pandas and matplotlib loaded
+BASE_BYTES = 90_000_000
 
 
 def n_agents_hint(sc: Scenario) -> int:
@@ -27,14 +31,32 @@ def n_agents_hint(sc: Scenario) -> int:
     return n
 
 
+def messages_per_step(sc: Scenario, n: int, arcs: int) -> int:
+    """An upper bound on the messages of one step: what sizes the step's buffers.
+
+    retell: every agent a sharer telling `tells_per_step`; cascade: every arc of the
+    graph trying at the larger of T and kol_reach; bass sends none but builds a
+    neighbour sum per arc."""
+    w = sc.wom
+    links = arcs if arcs else n * max(w.tells_per_step, 1)  # complete mixing has no arcs
+    if w.mode == "bass":
+        return arcs // 2
+    if w.mode == "cascade":
+        return int(links * min(1.0, max(w.transmissibility, sc.seeding.kol_reach)))
+    return min(links, n * w.tells_per_step)
+
+
 def estimate_bytes(sc: Scenario, workers: int = 1) -> int:
-    """Peak resident bytes of `wom-sim run` for this scenario (an upper estimate)."""
+    """Peak resident bytes of `wom-sim run` for this scenario: the larger of the graph
+    build and the simulation (measured within 20% for the generators; benchmarks/)."""
     n = n_agents_hint(sc)
     arcs = expected_arcs(sc.graph)
     graph = 8 * (n + 1) + ARC_BYTES * arcs * (2 if sc.graph.weighted else 1)
-    build = BUILD_BYTES_PER_ARC * arcs + graph
-    run = graph + workers * (AGENT_BYTES * n + STEP_BYTES_PER_ARC * arcs)
-    return int(max(build, run) + 150e6)  # + interpreter and libraries
+    build = BUILD_BYTES_PER_ARC.get(sc.graph.kind, 40) * arcs + 8 * n
+    state = AGENT_BYTES * n + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
+    results = 8 * sc.scenario.replicates * (sc.scenario.steps + 1) * 64
+    run = graph + workers * state + results
+    return int(max(build, run) + BASE_BYTES)
 
 
 def available_bytes() -> int:
