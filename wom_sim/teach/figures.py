@@ -1,0 +1,360 @@
+"""Classroom figures (matplotlib, Agg): the funnel, the four SICAS differences, and a
+network snapshot coloured by stage. One colour per funnel position in every figure, so
+that a stage looks the same in the stacked areas and on the network."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from ..funnels import Funnel  # noqa: E402
+from ..plots import _save  # noqa: E402
+from ..results import mean_ci  # noqa: E402
+from . import tables  # noqa: E402
+from .recorder import MAX_LAG, NEG_SHARE, FunnelRecord  # noqa: E402
+
+FUNNEL_COLOURS = {"aisas": "#3a6fb0", "sicas": "#e07b28"}
+UNAWARE, ACTION, SHARE_POS, SHARE_NEG, DONE, REJECTED = (
+    "#d9d9d9", "#d9f0a3", "#41ab5d", "#fd8d3c", "#00441b", "#cb181d")
+FORMATS = ("png", "svg")
+
+
+def save(fig, folder: Path, stem: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write a figure once per format (SVG without a date, so reruns give the same bytes)."""
+    paths = []
+    for i, ext in enumerate(formats):
+        path = Path(folder) / f"{stem}.{ext}"
+        if i == len(formats) - 1:
+            if ext == "svg":
+                fig.savefig(path, metadata={"Date": None})
+                plt.close(fig)
+            else:
+                _save(fig, path)
+        else:
+            fig.savefig(path, metadata={"Date": None} if ext == "svg" else None)
+        paths.append(path)
+    return paths
+
+
+def pre_colours(f: Funnel) -> list:
+    """Light to dark blue for the pre-purchase stages (further = darker)."""
+    return [plt.get_cmap("Blues")(x) for x in np.linspace(0.3, 0.85, max(f.n_pre, 1))][:f.n_pre]
+
+
+def stage_colour(f: Funnel, code: int):
+    if code == NEG_SHARE:
+        return SHARE_NEG
+    if code == 0:
+        return UNAWARE
+    if 1 <= code <= f.n_pre:
+        return pre_colours(f)[code - 1]
+    return {f.ACTION: ACTION, f.SHARE: SHARE_POS, f.REJECTED: REJECTED, f.DONE: DONE}[code]
+
+
+def _fname(kind: str) -> str:
+    return kind.upper()
+
+
+# ------------------------------------------------------------------ funnel
+
+
+def _stack(ax, rec: FunnelRecord, ymax: float) -> None:
+    f = rec.funnel
+    codes = [f.DONE, f.SHARE, f.ACTION, *range(f.n_pre, 0, -1), f.REJECTED, 0]
+    names = f.code_names()
+    series = [rec.metric(f"stage_{names[c]}").mean(axis=0) for c in codes]
+    steps = np.arange(series[0].size)
+    labels = [tables.name(names[c]) + (" (bought, not telling)" if c == f.ACTION else
+                                       " (telling)" if c == f.SHARE else
+                                       " (bought, told all)" if c == f.DONE else "") for c in codes]
+    ax.stackplot(steps, series, labels=labels, colors=[stage_colour(f, c) for c in codes], alpha=0.95,
+                 edgecolor="white", linewidth=0.3)
+    ax.set_xlim(0, steps[-1])
+    ax.set_ylim(0, ymax)
+    ax.set_xlabel("step")
+    ax.set_ylabel("agents (mean over replicates)")
+    ax.set_title(f"{_fname(rec.kind)}: agents per stage over time", fontsize=11)
+    handles, labs = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labs[::-1], loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8,
+              frameon=False, ncol=3, columnspacing=1.0, handlelength=1.5)
+
+
+def _conversion_bars(ax, recs: list[FunnelRecord], convs: list[list[tables.Row]]) -> None:
+    n = len(convs[0])
+    width = 0.8 / len(recs)
+    for j, (rec, rows) in enumerate(zip(recs, convs)):
+        x = np.arange(n) + (j - (len(recs) - 1) / 2) * width
+        m = np.array([r.mean for r in rows]) * 100
+        err = np.array([[max(r.mean - r.lo, 0) for r in rows], [max(r.hi - r.mean, 0) for r in rows]]) * 100
+        ax.bar(x, m, width * 0.95, yerr=np.nan_to_num(err), capsize=3, color=FUNNEL_COLOURS[rec.kind],
+               label=_fname(rec.kind), edgecolor="white")
+        for xi, mi, hi in zip(x, m, m + err[1]):
+            if math.isfinite(mi):
+                ax.text(xi, hi + 1.5, f"{mi:.0f}%", ha="center", va="bottom", fontsize=8)
+    labels = []
+    for i in range(n):
+        parts = []
+        for rec, rows in zip(recs, convs):
+            a, b = rows[i].key.split("->")
+            text = f"{tables.name(a, short=True)} →\n{tables.name(b, short=True)}"
+            parts.append(text if len(recs) == 1 else f"{_fname(rec.kind)}: " + text.replace("\n", " "))
+        labels.append("\n".join(parts))
+    ax.set_xticks(np.arange(n), labels, fontsize=8)
+    ax.set_ylim(0, 115)
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_ylabel("agents who went on to the next stage (%)")
+    ax.set_title("Stage-to-stage conversion by the end of the run (95% interval)", fontsize=11)
+    if len(recs) > 1:
+        ax.legend(fontsize=9, loc="upper right", ncol=2)
+
+
+def funnel_figure(recs: list[FunnelRecord], convs: list[list[tables.Row]]):
+    """Agents per stage over time as stacked areas (one panel per funnel, same scale),
+    and stage-to-stage conversion rates with 95% intervals."""
+    n = int(tables.population(recs[0])[0])
+    if len(recs) == 1:
+        fig = plt.figure(figsize=(14, 6.2), dpi=120)
+        gs = fig.add_gridspec(1, 2, width_ratios=[1, 1], wspace=0.25)
+        _stack(fig.add_subplot(gs[0, 0]), recs[0], n)
+        _conversion_bars(fig.add_subplot(gs[0, 1]), recs, convs)
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.27, top=0.86)
+    else:
+        fig = plt.figure(figsize=(14, 11.5), dpi=120)
+        gs = fig.add_gridspec(2, 2, height_ratios=[1, 0.95], wspace=0.2, hspace=0.62)
+        for j, rec in enumerate(recs):
+            _stack(fig.add_subplot(gs[0, j]), rec, n)
+        _conversion_bars(fig.add_subplot(gs[1, :]), recs, convs)
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.93)
+    sc = recs[0].scenario
+    fig.suptitle(f"The funnel · N = {n:,} agents · {sc.scenario.replicates} replicates · seed {sc.scenario.seed}",
+                 fontsize=12)
+    return fig
+
+
+# ------------------------------------------------------------------ differences
+
+
+def _band(ax, values: np.ndarray, label: str, colour: str) -> None:
+    mean, lo, hi = mean_ci(values)
+    steps = np.arange(mean.size)
+    ax.plot(steps, mean, color=colour, label=label, lw=2)
+    ax.fill_between(steps, lo, hi, color=colour, alpha=0.25, linewidth=0)
+
+
+def _floor(ax, values: list[np.ndarray], note: str) -> None:
+    """Counts start at 0; a panel of zeros says why instead of showing a bare line."""
+    top = max(float(np.max(v)) for v in values)
+    if top <= 0:
+        ax.set_ylim(0, 1)
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", fontsize=10, color="#555555")
+    else:
+        ax.set_ylim(bottom=-0.03 * top)  # a line at 0 (AISAS) stays visible above the axis
+
+
+def _rate_bars(ax, groups: list[tuple[str, list[tuple[str, tables.Row, str, str | None]]]], title: str) -> None:
+    """Bars of measured rates with 95% intervals, the rule's value as a black tick."""
+    width = 0.8 / max(len(b) for _, b in groups)
+    shown_rule = False
+    for gi, (_, bars) in enumerate(groups):
+        for j, (label, row, colour, hatch) in enumerate(bars):
+            x = gi + (j - (len(bars) - 1) / 2) * width
+            if not math.isfinite(row.mean):
+                ax.text(x, 2, "n/a", ha="center", fontsize=8, color="#555555")
+                continue
+            err = [[max(row.mean - row.lo, 0) * 100], [max(row.hi - row.mean, 0) * 100]]
+            ax.bar(x, row.mean * 100, width * 0.92, yerr=err, capsize=3, color=colour, hatch=hatch,
+                   edgecolor="white" if hatch is None else "#333333", linewidth=0.5)
+            ax.text(x, row.hi * 100 + 1.5, f"{row.mean * 100:.0f}%", ha="center", va="bottom", fontsize=8)
+            ax.text(x, -1.5, label, ha="center", va="top", fontsize=7, rotation=0)
+            if math.isfinite(row.rule):
+                ax.plot([x - width * 0.45, x + width * 0.45], [row.rule * 100] * 2, color="black", lw=2,
+                        label=None if shown_rule else "the model's rule")
+                shown_rule = True
+    ax.set_xticks(range(len(groups)), [g for g, _ in groups], fontsize=8)
+    ax.tick_params(axis="x", pad=22)
+    ax.set_ylabel("advance probability per step (%)")
+    ax.set_ylim(0, max(60, ax.get_ylim()[1]))
+    ax.set_title(title, fontsize=10)
+    if shown_rule:
+        ax.legend(fontsize=8, loc="upper left")
+
+
+def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
+    """The four SICAS differences (MODEL.md section 3) made visible, with adoption as
+    the net effect: (a) brand sensing, (b) messages at stage 3, (c) real-time sharing,
+    (d) the skip to Action."""
+    fig, axes = plt.subplots(2, 3, figsize=(16, 9.5), dpi=120)
+    ax = axes[0, 0]
+    for rec in recs:
+        _band(ax, rec.metric("adopters"), _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+    ax.set_xlabel("step")
+    ax.set_ylabel("adopters (agents, ever bought)")
+    ax.set_title(("Net effect: adopters" if len(recs) > 1 else "Adopters") + " over time (mean, 95% band)",
+                 fontsize=10)
+    ax.legend(fontsize=9, loc="upper left")
+
+    ax = axes[0, 1]
+    for rec in recs:
+        _band(ax, rec.sensed, _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+    _floor(ax, [r.sensed for r in recs], "nobody is sensed under AISAS")
+    ax.set_xlabel("step")
+    ax.set_ylabel("agents sensed by the brand (count)")
+    ax.set_title("(a) The brand senses consumers\n(agents sensed so far; AISAS has no sensing)", fontsize=10)
+    ax.legend(fontsize=9, loc="upper left")
+
+    by = {rec.kind: {r.key: r for r in d} for rec, d in zip(recs, diffs)}
+    groups = []
+    for k in (2, 3):
+        bars, names = [], []
+        for rec in recs:
+            rows = by[rec.kind]
+            st = tables.name(rec.funnel.stages[k - 1], short=True)
+            names.append(st)
+            c = FUNNEL_COLOURS[rec.kind]
+            bars.append((f"{_fname(rec.kind)}\nnot sensed", rows[f"adv{k}_not_sensed"], c, None))
+            if rec.funnel.brand_engagement > 0:
+                bars.append((f"{_fname(rec.kind)}\nsensed", rows[f"adv{k}_sensed"], c, "//"))
+        groups.append((f"stage {k}: " + " | ".join(names), bars))
+    _rate_bars(axes[0, 2], groups, "(a) ... which lifts the advance at stages 2 and 3\n(agent-steps without a peer message)")
+
+    P = recs[0].funnel.n_pre
+    groups = []
+    for rec in recs:
+        rows = by[rec.kind]
+        c = FUNNEL_COLOURS[rec.kind]
+        groups.append((f"{_fname(rec.kind)}: {tables.name(rec.funnel.stages[P - 1])}",
+                       [("no message", rows["adv3_no_message"], c, None),
+                        ("peer message", rows["adv3_message"], c, "..")]))
+    _rate_bars(axes[1, 0], groups, "(b) Peers' messages act on Connect & Communicate, not on Search\n"
+                                   "(stage 3, agents the brand had not sensed)")
+
+    ax = axes[1, 1]
+    width = 0.8 / len(recs)
+    for j, rec in enumerate(recs):
+        tot = rec.lags.sum()
+        share = rec.lags.sum(axis=0) / tot * 100 if tot else np.zeros(MAX_LAG + 1)
+        x = np.arange(MAX_LAG + 1) + (j - (len(recs) - 1) / 2) * width
+        ax.bar(x, share, width * 0.95, color=FUNNEL_COLOURS[rec.kind], label=_fname(rec.kind))
+        for xi, s in zip(x, share):
+            if s >= 0.5:
+                ax.text(xi, s + 1.5, f"{s:.0f}%", ha="center", fontsize=8)
+    ax.set_xticks(range(MAX_LAG + 1), [str(i) for i in range(MAX_LAG)] + [f"{MAX_LAG}+"])
+    ax.set_ylim(0, 115)
+    ax.set_xlabel("steps from purchase to first telling")
+    ax.set_ylabel("buyers who shared (%)")
+    ax.set_title("(c) Sharing is real time under SICAS\n(AISAS buyers first tell one step later)", fontsize=10)
+    ax.legend(fontsize=9)
+
+    ax = axes[1, 2]
+    for rec in recs:
+        _band(ax, rec.skips, _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+    _floor(ax, [r.skips for r in recs], "no jumps under AISAS")
+    ax.set_xlabel("step")
+    ax.set_ylabel("jumps to Action (agents, cumulative)")
+    ax.set_title("(d) The funnel is not a line: jumps from Sense\nstraight to Action (AISAS has no skip)", fontsize=10)
+    ax.legend(fontsize=9, loc="upper left")
+
+    sc = recs[0].scenario
+    what = {("aisas", "sicas"): "What SICAS changes, measured on the same network, seed and KOLs",
+            ("aisas",): "The four SICAS differences, measured in an AISAS run: none of them is at work",
+            ("sicas",): "The four SICAS differences, measured in a SICAS run"}[tuple(r.kind for r in recs)]
+    fig.suptitle(f"{what} · {sc.scenario.replicates} replicates · seed {sc.scenario.seed}", fontsize=12)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+# ------------------------------------------------------------------ network
+
+
+def layout(graph, nodes: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spring layout of the subgraph induced by `nodes` (fixed seed): positions in the
+    order of `nodes`, and the drawn edges as (k, 2) indices into `nodes`."""
+    import networkx as nx
+    index = -np.ones(graph.n, dtype=np.int64)
+    index[nodes] = np.arange(nodes.size)
+    src, dst = [], []
+    for u in nodes.tolist():
+        nb = graph.neighbours(u).astype(np.int64)
+        nb = nb[index[nb] >= 0]
+        if not graph.directed:
+            nb = nb[nb > u]
+        src.append(np.full(nb.size, index[u]))
+        dst.append(index[nb])
+    edges = np.stack([np.concatenate(src), np.concatenate(dst)], axis=1) if src else np.zeros((0, 2), np.int64)
+    H = nx.Graph()
+    H.add_nodes_from(range(nodes.size))
+    H.add_edges_from(edges.tolist())
+    k = 1.6 / math.sqrt(max(nodes.size, 1))
+    pos = nx.spring_layout(H, seed=seed, k=k, iterations=120)
+    return np.array([pos[i] for i in range(nodes.size)]), edges
+
+
+def network_figure(recs: list[FunnelRecord], xy: np.ndarray, edges: np.ndarray, nodes: np.ndarray,
+                   steps: list[int], caption: str):
+    """The network coloured by stage at the given steps (one row per funnel, replicate 0)."""
+    rows, cols = len(recs), len(steps)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 6 * rows + 1.2), dpi=120, squeeze=False)
+    size = float(np.clip(9000 / max(nodes.size, 1), 6, 60))
+    segs = xy[edges] if edges.size else np.zeros((0, 2, 2))
+    for i, rec in enumerate(recs):
+        f = rec.funnel
+        kol_mask = np.isin(nodes, rec.kols0)
+        for j, t in enumerate(steps):
+            ax = axes[i, j]
+            ax.add_collection(LineCollection(segs, colors="#bbbbbb", linewidths=0.4, alpha=0.6, zorder=1))
+            cat = rec.snapshot[t]
+            colours = [stage_colour(f, int(c)) for c in cat]
+            sharer = (cat == f.SHARE) | (cat == NEG_SHARE)
+            plain = ~sharer & ~kol_mask
+            ax.scatter(xy[plain, 0], xy[plain, 1], s=size, c=[colours[k] for k in np.flatnonzero(plain)],
+                       edgecolors="#777777", linewidths=0.3, zorder=2)
+            sh = sharer & ~kol_mask
+            ax.scatter(xy[sh, 0], xy[sh, 1], s=size * 2.2, c=[colours[k] for k in np.flatnonzero(sh)],
+                       marker="^", edgecolors="black", linewidths=0.6, zorder=3)
+            ax.scatter(xy[kol_mask, 0], xy[kol_mask, 1], s=size * 6, c=[colours[k] for k in np.flatnonzero(kol_mask)],
+                       marker="*", edgecolors="black", linewidths=0.8, zorder=4)
+            c = _category_counts(f, cat)
+            ax.set_title(f"{_fname(rec.kind)} · step {t}\naware {c['aware']} · telling good news {c['pos']}, "
+                         f"bad news {c['neg']} · done {c['done']} · rejected {c['rej']}", fontsize=10)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for s in ax.spines.values():
+                s.set_visible(False)
+            ax.autoscale_view()
+    fig.legend(handles=_legend(recs), loc="lower center", fontsize=9, frameon=False, ncol=min(5, 3 * cols))
+    fig.suptitle(caption, fontsize=11)
+    fig.tight_layout(rect=(0, 1.1 / (6 * rows + 1.2), 1, 0.96))
+    return fig
+
+
+def _category_counts(f: Funnel, cat: np.ndarray) -> dict[str, int]:
+    """Counts shown in a snapshot's title (drawn agents only)."""
+    return {"aware": int((cat != 0).sum()), "pos": int((cat == f.SHARE).sum()), "neg": int((cat == NEG_SHARE).sum()),
+            "done": int((cat == f.DONE).sum()), "rej": int((cat == f.REJECTED).sum())}
+
+
+def _legend(recs: list[FunnelRecord]) -> list:
+    f = recs[0].funnel
+    h = [Patch(color=UNAWARE, label="Unaware")]
+    for k in range(1, f.n_pre + 1):
+        names = " | ".join(tables.name(r.funnel.stages[k - 1], short=True) for r in recs)
+        h.append(Patch(color=stage_colour(f, k), label=f"stage {k}: {names}"))
+    h += [Patch(color=ACTION, label="Action: bought, not telling"),
+          Line2D([], [], marker="^", ls="", color=SHARE_POS, markeredgecolor="black", markersize=9,
+                 label="Share: telling good news"),
+          Line2D([], [], marker="^", ls="", color=SHARE_NEG, markeredgecolor="black", markersize=9,
+                 label="telling bad news"),
+          Patch(color=DONE, label="Done: bought, told all"),
+          Patch(color=REJECTED, label="Rejected"),
+          Line2D([], [], marker="*", ls="", color="white", markeredgecolor="black", markersize=13,
+                 label="KOL (posts at step 1)")]
+    return h
