@@ -475,5 +475,11 @@ def _print_response(bench, elapsed: float) -> None:
     console.print(f"wrote {bench.out}/response.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 
+# `wom-sim ui`: the command itself imports only click; the [ui] extra loads on use
+from .ui.command import ui  # noqa: E402
+
+main.add_command(ui)
+
+
 if __name__ == "__main__":
     main()
