@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import ScenarioError, WomSimError
+from .errors import WomSimError
 from .results import fmt, mean_ci
 from .scenario import Scenario, _nearest, load_scenario
 from .seeding import STRATEGIES, SeedPlan, kol_cost, plan_seeds

@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import platform
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import stdtrit  # t quantile; far lighter to import than scipy.stats
 
+from .atomic import staged_folder
 from .funnels import Funnel
 from .scenario import Scenario
 
@@ -126,10 +124,8 @@ class RunResult:
         all of it is staged in a temporary folder beside it and moved in only once
         complete; a folder that did not exist appears whole or not at all."""
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-        try:
+        with staged_folder(out) as stage:
             (stage / "timeseries.csv").write_text(
                 self._csv_text(["step", "metric", "mean", "ci_low", "ci_high"], self._timeseries_rows()))
             R, T1, M = self.series.shape
@@ -142,15 +138,6 @@ class RunResult:
                 (stage / name).write_text(text)
             self.timing["write_s"] = time.perf_counter() - t0
             (stage / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
-            if not out.exists():
-                os.replace(stage, out)
-            else:
-                for f in stage.iterdir():
-                    os.replace(f, out / f.name)
-                stage.rmdir()
-        finally:
-            if stage.exists():
-                shutil.rmtree(stage, ignore_errors=True)
         return out
 
     def plot(self, kind: str = "adoption", ax=None):

@@ -217,7 +217,7 @@ class ConsumerAgent(FixedAgent):
     def progress(self) -> None:
         """Advance one stage with this stage's probability, boosted by positive news
         and (SICAS) by the brand's engagement; SICAS may skip to Action."""
-        m, f = self.model, self.model.funnel
+        f = self.model.funnel
         s = self.stage
         p = f.advance[s - 1]
         k = self.news_pos

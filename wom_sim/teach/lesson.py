@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..atomic import staged_folder
 from ..errors import WomSimError
 from ..graphs.csr import CSRGraph
 from ..memory import check_fits
@@ -155,10 +153,8 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
     if snap_note and nodes.size:
         notes.append(snap_note)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        files: list[Path] = []
+    files: list[Path] = []
+    with staged_folder(out) as stage:
         files += figures.save(figures.funnel_figure(recs, convs), stage, "funnel", formats)
         files += figures.save(figures.differences_figure(recs, diffs), stage, "differences", formats)
         fig_links = {"funnel": f"funnel.{formats[0]}", "differences": f"differences.{formats[0]}"}
@@ -192,13 +188,4 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
         for fname, body in texts.items():
             (stage / fname).write_text(body, encoding="utf-8")
             files.append(stage / fname)
-        if not out.exists():
-            os.replace(stage, out)
-        else:
-            for f in stage.iterdir():
-                os.replace(f, out / f.name)
-            stage.rmdir()
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
     return LessonResult(out, les, recs, stages, convs, diffs, paired, snap, graph.n, sorted(p.name for p in files))
