@@ -64,6 +64,16 @@ class NumpyEngine:
         self.n = graph.n
         self._out_degree: np.ndarray | None = None
         self.fast_ic = fast_ic and ic_ineligible(scenario, graph) is None
+        # funnel lookups indexed by stage code (0 = unaware; codes past the funnel: 0)
+        f = self.funnel
+        codes = max(f.n_codes, 1)
+        self.advance_by_code = np.zeros(codes, dtype=np.float32)
+        self.message_by_code = np.zeros(codes, dtype=bool)
+        self.brand_by_code = np.zeros(codes, dtype=bool)
+        if f.n_pre:
+            self.advance_by_code[1:f.n_pre + 1] = f.advance
+            self.message_by_code[1:f.n_pre + 1] = f.message_boost
+            self.brand_by_code[1:f.n_pre + 1] = f.brand_boost
         self._ic: ICKernel | None = None
 
     @property
@@ -307,32 +317,38 @@ class _Replicate:
         return hit
 
     def _progress(self, pre: np.ndarray, new_aware: np.ndarray) -> np.ndarray:
-        """Each agent aware at the start of the step advances one stage with its probability."""
-        f = self.f
+        """Each agent aware at the start of the step advances one stage with its probability.
+
+        The largest per-step cost of the full model (it touches every agent in the
+        funnel), so: one gather of the stages, per-code lookup tables, float32 draws,
+        and the message and brand lifts computed only for the agents they apply to."""
+        f, e = self.f, self.e
         if f.is_contagion:
             return _empty()
-        if pre.size:
-            s = self.stage[pre]
-            pre = pre[(s >= 1) & (s <= f.n_pre)]  # drop agents rejected this step
         buyers = _empty()
         if pre.size:
-            s = self.stage[pre].astype(np.int64)
-            adv = np.asarray(f.advance)[s - 1]
-            msg = np.asarray(f.message_boost)[s - 1]
+            s = self.stage[pre]
+            live = (s >= 1) & (s <= f.n_pre)  # drop agents rejected this step
+            if not live.all():
+                pre, s = pre[live], s[live]
+        if pre.size:
+            adv = e.advance_by_code[s]
             if f.positive_boost > 0:
                 k = self.kpos[pre]
-                boosted = msg & (k > 0)
-                adv = np.where(boosted, 1.0 - (1.0 - adv) * (1.0 - f.positive_boost) ** k, adv)
+                lift = np.flatnonzero((k > 0) & e.message_by_code[s])
+                if lift.size:
+                    adv[lift] = 1.0 - (1.0 - adv[lift]) * np.float32(1.0 - f.positive_boost) ** k[lift]
             if f.brand_engagement > 0:
-                lift = np.asarray(f.brand_boost)[s - 1] & self.sensed[pre]
-                adv = np.where(lift, 1.0 - (1.0 - adv) * (1.0 - f.brand_engagement), adv)
-            new_s = s + (self.rng.random(pre.size) < adv)
+                lift = np.flatnonzero(e.brand_by_code[s] & self.sensed[pre])
+                if lift.size:
+                    adv[lift] = 1.0 - (1.0 - adv[lift]) * np.float32(1.0 - f.brand_engagement)
+            step = self.rng.random(pre.size, dtype=np.float32) < adv
+            new_s = s + step.view(np.int8)
             if f.skip > 0:  # SICAS: a jump from Sense straight to Action
-                at_first = s == 1
-                jump = at_first & (self.rng.random(pre.size) < f.skip)
-                new_s = np.where(jump, f.ACTION, new_s)
-            changed = new_s != s
-            self.move(pre[changed], new_s[changed].astype(np.int8))
+                jump = (s == 1) & (self.rng.random(pre.size, dtype=np.float32) < f.skip)
+                new_s[jump] = f.ACTION
+            changed = np.flatnonzero(new_s != s)
+            self.move(pre[changed], new_s[changed])
             bought = new_s == f.ACTION
             buyers = pre[bought]
             pre = pre[~bought]
