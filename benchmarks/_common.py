@@ -133,6 +133,46 @@ def measure_memory():
             ph.method = "ru_maxrss (process lifetime)"
 
 
+# ----------------------------------------------------------------------------- CPU share
+
+def machine_busy_s() -> float | None:
+    """CPU seconds the whole machine has been busy since boot (all CPUs), from /proc/stat."""
+    try:
+        with open("/proc/stat") as fh:
+            vals = [int(x) for x in fh.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    return (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    """CPU seconds of this process plus its children that have been waited for."""
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+class CpuWatch:
+    """Who used the CPUs during a `with` block: `own_cpu_s` (this process and the children it
+    reaped meanwhile), `others_cpus` (the average number of CPUs other processes kept busy:
+    the machine's busy time from /proc/stat minus ours, over the wall time) and `wall_s`.
+    On a shared machine this says how far a wall-clock figure was inflated by others."""
+
+    def __enter__(self):
+        self.b0, self.c0, self.t0 = machine_busy_s(), own_cpu_s(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall_s = time.perf_counter() - self.t0
+        self.own_cpu_s = own_cpu_s() - self.c0
+        b1 = machine_busy_s()
+        self.others_cpus = (max(0.0, (b1 - self.b0) - self.own_cpu_s) / self.wall_s
+                            if b1 is not None and self.b0 is not None and self.wall_s > 0 else None)
+
+    def as_dict(self) -> dict:
+        return {"wall_s": self.wall_s, "own_cpu_s": self.own_cpu_s, "others_cpus": self.others_cpus}
+
+
 # ----------------------------------------------------------------------------- timing
 
 class Timer:

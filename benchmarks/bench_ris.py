@@ -17,9 +17,14 @@ sentinels cost in spread.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine_info, save_json  # noqa: E402
 
 from wom_sim.engines.sampling import bernoulli_arcs
 from wom_sim.graphs.generators import barabasi_albert
@@ -63,10 +68,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--compare", default="", help="sentinel sizes to force, e.g. 1,4,12,25")
     ap.add_argument("--mc", type=int, default=0, help="forward MC runs per seed set (0: skip)")
+    ap.add_argument("--json", default="bench_ris.json", help="file name in benchmarks/results/")
     a = ap.parse_args()
+    record = {"machine": machine_info(), "args": vars(a), "target_s": 30.0, "runs": []}
 
     t = time.perf_counter()
     g = barabasi_albert(a.n, a.m, np.random.default_rng(a.seed))
+    record["graph_s"] = time.perf_counter() - t
     print(f"BA n={a.n:,} m={a.m}: {g.n_arcs:,} arcs, built in {time.perf_counter() - t:.1f} s")
     model = inf.ICModel(first=a.p, p=a.p)
     runs = [("auto", {})]
@@ -86,11 +94,16 @@ def main() -> None:
               f"{len(res.sentinel):3d} {str(res.sentinel_certified):>5} {res.lower_bound:9.0f} "
               f"{res.spread_estimate:9.0f}  {ph}")
         seed_sets[f"ris {name}"] = res.seeds
+        record["runs"].append({"run": name, "wall_s": wall, "cpu_s": cpu, "rr_sets": res.rr_sets,
+                               "visits": res.visits, "phases_s": dict(res.times),
+                               "lower_bound": res.lower_bound, "spread_estimate": res.spread_estimate})
     if a.mc:
         print(f"forward Monte Carlo IC, {a.mc} runs per seed set (same streams):")
         for name, s in seed_sets.items():
             mean, se = mc_spread(g, s, a.p, a.mc, a.seed + 99)
             print(f"  {name:>10}: {mean:10.1f} +- {se:.1f}")
+            record.setdefault("mc", {})[name] = (mean, se)
+    print(f"wrote {save_json(a.json, record)}")
 
 
 if __name__ == "__main__":
