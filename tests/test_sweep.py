@@ -85,6 +85,26 @@ def test_same_table_with_one_two_workers_and_dask(sweep_file, tmp_path):
     assert tables[0] == tables[1] == tables[2]
 
 
+def _worker_periods(dask_worker):
+    from wom_sim.sweep import QUIET_WORKER_MS
+    return {k: (pc.callback_time, pc.is_running()) for k, pc in dask_worker.periodic_callbacks.items()
+            if k in QUIET_WORKER_MS}
+
+
+def test_dask_workers_quieted_during_a_sweep_then_restored():
+    distributed = pytest.importorskip("distributed")
+    from wom_sim.sweep import _DaskExecutor
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        before = client.run(_worker_periods)
+        _DaskExecutor(cluster.scheduler_address).client.close()  # a sweep killed before it could restore them
+        ex = _DaskExecutor(cluster.scheduler_address)
+        (during,) = client.run(_worker_periods).values()
+        assert during["profile"][1] is False and during["tick"][0] >= 1000
+        ex.shutdown()
+        assert client.run(_worker_periods) == before
+
+
 def test_folder_guards(sweep_file, tmp_path):
     out = tmp_path / "out"
     assert invoke("sweep", sweep_file, "-o", out, "--quiet", "--workers", 1).exit_code == 0

@@ -192,19 +192,76 @@ def keep_heap() -> None:
         pass
 
 
+# Dask worker housekeeping slowed while a sweep runs (callback -> period in ms; 0 pauses
+# it). Each wakes the worker's event loop, which then takes the GIL from the running
+# unit: 10 ms statistical profiler, 20 ms tick, 100 ms memory check, 500 ms system
+# monitor, about 150 wakeups a second. Measured on a 40-point sweep: 2.3-2.6 s more CPU
+# and Dask 11-25% slower than local processes (benchmarks/README.md, "Sweeps").
+# Heartbeats are left alone.
+QUIET_WORKER_MS = {"profile": 0, "profile-cycle": 0, "tick": 1000, "memory_monitor": 1000, "monitor": 5000}
+PLUGIN_NAME = "wom-sim-sweep"
+
+
+def quiet_worker(worker, periods: dict[str, int], on: bool) -> None:
+    """Slow (on) or restore (off) a Dask worker's periodic callbacks, on its event loop.
+    The old periods are kept on the worker, so a second `on` changes nothing."""
+    saved = getattr(worker, "_wom_sim_periods", None)
+    if on and saved is None:
+        saved = worker._wom_sim_periods = {}
+        for name, ms in periods.items():
+            pc = getattr(worker, "periodic_callbacks", {}).get(name)
+            if pc is not None:
+                saved[name] = (pc.callback_time, pc.is_running())
+                if ms:
+                    pc.callback_time = max(pc.callback_time, ms)
+                else:
+                    pc.stop()
+    elif not on and saved is not None:
+        for name, (ms, running) in saved.items():
+            pc = getattr(worker, "periodic_callbacks", {}).get(name)
+            if pc is not None:
+                pc.callback_time = ms
+                if running and not pc.is_running():
+                    pc.start()
+        del worker._wom_sim_periods
+
+
+def sweep_worker_plugin(periods: dict[str, int] | None = None):
+    """The Dask WorkerPlugin a sweep registers on every worker (and on workers that join
+    later): glibc heap settings at once, housekeeping slowed until it is unregistered.
+    One fixed name: a killed sweep's plugin is replaced, so its settings do not stick."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class SweepWorker(WorkerPlugin):
+        name = PLUGIN_NAME
+
+        def __init__(self, periods: dict[str, int]) -> None:
+            self.periods = periods
+
+        def setup(self, worker) -> None:
+            keep_heap()
+            quiet_worker(worker, self.periods, True)
+
+        def teardown(self, worker) -> None:
+            quiet_worker(worker, self.periods, False)
+
+    return SweepWorker(dict(QUIET_WORKER_MS if periods is None else periods))
+
+
 def _unit_task(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict:
     """One unit of work, run wherever the executor puts it. `kols`: a pick made once
     by the caller (compare-seeding), else the scenario's own seeding."""
     from .runner import _PROCESS_CACHE, run_replicates
     from .scenario import load_scenario
     keep_heap()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     sc = load_scenario(scenario_dict)
     series = run_replicates(sc, reps, kols)
     eng, plan = _PROCESS_CACHE.engine(sc, with_plan=kols is None)
     described = plan.describe() if kols is None else (kols.tolist() if kols.size <= 1000 else f"{kols.size} agents")
     return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": described,
-            "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0}
+            "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.thread_time() - c0}
 
 
 def ignore_sigint() -> None:
@@ -250,6 +307,7 @@ class _DaskExecutor:
         except (OSError, TimeoutError) as exc:
             raise WomSimError(f"--scheduler {address}: cannot reach a Dask scheduler there ({exc}). "
                               "Start one with `dask scheduler` and workers with `dask worker ADDRESS`.") from None
+        self.client.register_plugin(sweep_worker_plugin(), name=PLUGIN_NAME)
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
@@ -260,6 +318,10 @@ class _DaskExecutor:
         return res.done, res.not_done
 
     def shutdown(self, cancel: bool = False) -> None:
+        try:
+            self.client.unregister_worker_plugin(PLUGIN_NAME)   # restores the workers' settings
+        except Exception:  # noqa: BLE001  (a lost cluster must not hide the sweep's own error)
+            pass
         self.client.close()
 
 
@@ -299,6 +361,7 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
     picks = {i: (kols(points[i]) if kols else None) for i in todo}
     pending_reps: dict[int, dict[int, np.ndarray]] = {i: {} for i in todo}
     seconds: dict[int, float] = {i: 0.0 for i in todo}
+    cpu: dict[int, float] = {i: 0.0 for i in todo}
     t0 = time.perf_counter()
     ex = _DaskExecutor(scheduler) if scheduler else _LocalExecutor(workers)
     futures: dict[Any, Unit] = {}
@@ -317,6 +380,7 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
                 for j, r in enumerate(u.reps):
                     store[r] = block["series"][j]
                 seconds[u.point] += block["seconds"]
+                cpu[u.point] += block["cpu_seconds"]
                 finished += len(u.reps)
                 p = points[u.point]
                 if len(store) == p.scenario.scenario.replicates:
@@ -324,7 +388,8 @@ def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str
                     del pending_reps[u.point]
                     res = RunResult(scenario=p.scenario, metrics=block["metrics"], series=series,
                                     n_agents=block["n"], n_arcs=block["arcs"], kols=block["kols"],
-                                    funnel=block["funnel"], timing={"compute_s": seconds.pop(u.point)})
+                                    funnel=block["funnel"], timing={"compute_s": seconds.pop(u.point),
+                                                                 "compute_cpu_s": cpu.pop(u.point)})
                     _save_point(res, out / "points" / p.folder, plots=False)
                 if progress:
                     progress(finished, total)
