@@ -26,13 +26,9 @@ tree goes to benchmarks/results/profile_full.txt.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import resource
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -78,56 +74,14 @@ def timed_run(sc, workers: int) -> dict:
 
 
 def pyinstrument_profile(eng, seed: int, out_txt: Path) -> dict:
-    from pyinstrument import Profiler
-    prof = Profiler(interval=0.0002)
-    prof.start()
-    eng.run_replicate(stream(seed, 2, 0))
-    prof.stop()
-    sess = prof.last_session
-    root = sess.root_frame()
-    out_txt.write_text(prof.output_text(unicode=True, color=False, show_all=False))
-    total = root.time
-    self_t: dict[tuple, float] = defaultdict(float)
-    incl: dict[tuple, float] = defaultdict(float)
-
-    def walk(fr, stack):
-        key = (fr.function, fr.file_path_short or "", fr.line_no or 0)
-        if not fr.is_synthetic:
-            self_t[key] += fr.total_self_time
-            if key not in stack:  # inclusive time, not double-counted under recursion
-                incl[key] += fr.time
-        for c in fr.children:
-            if not c.is_synthetic:
-                walk(c, stack | {key})
-    walk(root, frozenset())
-    top = sorted(self_t.items(), key=lambda kv: -kv[1])[:15]
-    phases = {k: v for k, v in incl.items() if "numpy_engine" in k[1] and k[0] in
-              ("_receive", "_advertise", "_progress", "_purchase", "_adopt", "_sense", "_tell", "_respond",
-               "_repair", "record", "step", "__init__", "_seed", "quiescent", "move", "make_sharers",
-               "mark_aware", "mark_heard_neg", "finish_telling")}
-    kernels = {k: v for k, v in incl.items() if "sampling" in k[1]}
-    fmt = lambda d: [{"function": k[0], "where": f"{k[1]}:{k[2]}", "s": v, "pct": 100 * v / total}  # noqa: E731
-                     for k, v in sorted(d.items(), key=lambda kv: -kv[1])]
-    return {"total_s": total, "samples_interval_s": 0.0002, "self_top": fmt(dict(top)),
-            "engine_inclusive": fmt(phases), "kernels_inclusive": fmt(kernels)}
+    """One replicate under pyinstrument (bench_profile.py does the walking and the tables)."""
+    from bench_profile import pyinstrument_profile as profile
+    return profile(lambda: eng.run_replicate(stream(seed, 2, 0)), out_txt)
 
 
 def cprofile_profile(eng, seed: int) -> dict:
-    pr = cProfile.Profile()
-    t0 = time.perf_counter()
-    pr.enable()
-    eng.run_replicate(stream(seed, 2, 0))
-    pr.disable()
-    wall = time.perf_counter() - t0
-    st = pstats.Stats(pr, stream=io.StringIO())
-    total = st.total_tt
-    rows = []
-    for (file, line, func), (cc, nc, tt, ct, callers) in st.stats.items():
-        where = "~" if file == "~" else f"{Path(file).parent.name}/{Path(file).name}:{line}"
-        rows.append({"function": func, "where": where, "calls": nc, "tottime_s": tt, "cumtime_s": ct,
-                     "pct": 100 * tt / total})
-    rows.sort(key=lambda r: -r["tottime_s"])
-    return {"total_s": total, "wall_s": wall, "top": rows[:15]}
+    from bench_profile import cprofile_profile as profile
+    return profile(lambda: eng.run_replicate(stream(seed, 2, 0)))
 
 
 def main(argv=None) -> int:

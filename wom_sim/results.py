@@ -29,6 +29,16 @@ def fmt(x: float) -> str:
     return format(x, ".10g")
 
 
+def csv_text(header: list[str], rows) -> str:
+    """CSV with a header row; numbers through `fmt`, so files are byte-stable."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([v if isinstance(v, str) else fmt(v) for v in row])
+    return buf.getvalue()
+
+
 def mean_ci(values: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and Student-t confidence interval over replicates (axis 0)."""
     values = np.asarray(values, dtype=np.float64)
@@ -112,12 +122,7 @@ class RunResult:
 
     # ------------------------------------------------------------ files
     def _csv_text(self, header: list[str], rows) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        for row in rows:
-            w.writerow([v if isinstance(v, str) else fmt(v) for v in row])
-        return buf.getvalue()
+        return csv_text(header, rows)
 
     def save(self, out_dir: str | Path, plots: bool | None = None, extra: dict[str, str] | None = None) -> Path:
         """Write every file (plus `extra` name -> text files) into `out_dir` atomically:

@@ -3,8 +3,6 @@ every funnel on them, then write figures, tables and the handout into one folder
 atomically (staged beside it, moved in when complete, as RunResult.save does)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import deque
 from dataclasses import dataclass, field
@@ -17,7 +15,7 @@ from ..atomic import staged_folder
 from ..errors import WomSimError
 from ..graphs.csr import CSRGraph
 from ..memory import check_fits
-from ..results import fmt, versions
+from ..results import csv_text, versions
 from ..runner import make_graph
 from ..seeding import plan_seeds
 from . import figures, handout, tables
@@ -77,13 +75,7 @@ def mid_step(recs: list[FunnelRecord]) -> int:
     return int(np.argmax(gain >= gain[-1] / 2))
 
 
-def _csv(header: list[str], rows) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([v if isinstance(v, str) else fmt(v) for v in row])
-    return buf.getvalue()
+_csv = csv_text
 
 
 def _stages_csv(recs: list[FunnelRecord]) -> str:
