@@ -155,10 +155,17 @@ SLOW = SWEEP.replace('"response.delay" = [0, 2, 8]', '"response.delay" = [0, 1, 
     .replace("n = 2000", "n = 30000").replace("replicates = 4", "replicates = 6").replace("steps = 15", "steps = 40")
 
 
+def _default_sigint() -> None:
+    """A test runner started in the background (`cmd &` without job control) ignores
+    SIGINT, and Python keeps an inherited SIG_IGN: the sweep would never see Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "wom_sim.cli", "sweep", str(scenario), "-o", str(out),
                              "--workers", "2", "--quiet", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
 
 
 def _wait_points(out: Path, k: int, proc: subprocess.Popen, timeout: float = 120) -> None:
