@@ -91,6 +91,18 @@ def _grid_setup(scenario: str, sets, out_dir: str | None, suffix: str, workers: 
     return sc, out, workers or default_workers()
 
 
+def _with_bar(label: str, quiet: bool, job):
+    """`job(progress)` with a percentage bar and ETA on a terminal; `job(None)` when
+    quiet or not a terminal. `progress(done, total)` is what the library calls."""
+    if quiet or not sys.stderr.isatty():
+        return job(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        return job(lambda done, total: bar.update(task, completed=done, total=total))
+
+
 def _run_grid(label: str, out: Path, quiet: bool, job):
     """Run `job(progress)` with a progress bar (replicates done, ETA) on a terminal;
     on Ctrl-C say what is saved and how to resume."""
@@ -141,17 +153,8 @@ def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int
     out = Path(out_dir or sc.output.dir or Path("results") / _slug(Path(scenario).stem))
     if workers < 1:
         raise WomSimError(f"--workers {workers}: give at least 1")
-    show = not quiet and sys.stderr.isatty()
     t0 = time.perf_counter()
-    if show:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-                      transient=True) as bar:
-            task = bar.add_task(f"{sc.scenario.name}", total=sc.scenario.replicates * sc.scenario.steps)
-            res = run_scenario(sc, workers=workers, progress=lambda d, t: bar.update(task, completed=d))
-    else:
-        res = run_scenario(sc, workers=workers)
+    res = _with_bar(sc.scenario.name, quiet, lambda progress: run_scenario(sc, workers=workers, progress=progress))
     res.save(out)
     if quiet:
         return
@@ -222,15 +225,7 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
     kwargs = dict(sets=sets, replicates=replicates, seed=seed, snapshot_step=snapshot_step, formats=fmts,
                   command=command)
     t0 = time.perf_counter()
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-        with Progress(TextColumn("[bold]lesson"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task("", total=None)
-            res = run_lesson(mode, scenario, out, progress=lambda d, t: bar.update(task, completed=d, total=t),
-                             **kwargs)
-    else:
-        res = run_lesson(mode, scenario, out, **kwargs)
+    res = _with_bar("lesson", quiet, lambda progress: run_lesson(mode, scenario, out, progress=progress, **kwargs))
     if quiet:
         return
     from .teach.tables import get

@@ -430,6 +430,27 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...], source: s
     return raw
 
 
+def bundled_path(name: str) -> Path:
+    """A scenario file shipped with wom-sim (the classroom scenarios `teach` and `ui` use).
+
+    The files live once, in the repository's scenarios/ folder; pyproject.toml maps it
+    onto the package ``wom_sim.bundled`` so that a non-editable install ships them, and
+    a source checkout (or an editable install made before that mapping) finds them
+    beside the package."""
+    import importlib.resources
+    try:
+        res = importlib.resources.files("wom_sim.bundled") / name
+        if res.is_file():
+            return Path(str(res))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    local = Path(__file__).resolve().parents[1] / "scenarios" / name
+    if local.is_file():
+        return local
+    raise ScenarioError(f"the bundled scenario {name} is missing from this installation; "
+                        f"name a scenario file instead (e.g. path/to/{name})")
+
+
 def load_scenario(source: str | Path | dict | Scenario, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read and validate a scenario from a TOML path, a dict, or a Scenario (copied)."""
     if isinstance(source, Scenario):

@@ -1,41 +1,22 @@
 """The classroom scenarios `wom-sim teach` uses by default, and the pair of scenarios a
 lesson runs.
 
-The scenario files live once, in the repository's top-level ``scenarios/`` folder.
-pyproject.toml maps that folder onto the package ``wom_sim.bundled`` so that a
-non-editable install ships them; a source checkout (or an editable install made
-before that mapping) finds them beside the package instead.
+The scenario files live once, in the repository's top-level ``scenarios/`` folder
+(found by `wom_sim.scenario.bundled_path`).
 """
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ScenarioError
-from ..scenario import Scenario, load_scenario, validate_dict
+from ..scenario import Scenario, bundled_path, load_scenario, validate_dict
 
 #: the built-in scenario of each funnel
 CLASSROOM = {"aisas": "aisas_classroom.toml", "sicas": "sicas_classroom.toml"}
 MODES = ("aisas", "sicas", "compare")
 #: keys that may differ between the two files of a comparison without changing the run
 _COSMETIC = {"scenario.name", "output.dir", "output.plots"}
-
-
-def bundled_path(name: str) -> Path:
-    """Path of a bundled scenario file: from the installed package data, else from the
-    source tree's scenarios/ folder."""
-    try:
-        res = importlib.resources.files("wom_sim.bundled") / name
-        if res.is_file():
-            return Path(str(res))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    local = Path(__file__).resolve().parents[2] / "scenarios" / name
-    if local.is_file():
-        return local
-    raise ScenarioError(f"the bundled scenario {name} is missing from this installation; "
-                        f"name a scenario file: wom-sim teach MODE path/to/{name}")
 
 
 @dataclass

@@ -24,7 +24,7 @@ from ..engines.mesa_engine import MesaEngine, WomModel, _release, check_size
 from ..errors import ScenarioError
 from ..graphs.csr import CSRGraph
 from ..runner import make_graph
-from ..scenario import Scenario, load_scenario, validate_dict
+from ..scenario import Scenario, bundled_path, load_scenario, validate_dict
 from ..seeding import SeedPlan, plan_seeds
 from ..streams import stream
 
@@ -56,16 +56,8 @@ _INT_KEYS = {"kol_budget", "response_delay"}
 
 
 def default_scenario_path() -> Path:
-    """The AISAS classroom scenario: bundled package data if present, else the
-    repository's scenarios/ folder next to the package."""
-    try:
-        from importlib.resources import files
-        res = files("wom_sim.bundled") / "aisas_classroom.toml"
-        if res.is_file():
-            return Path(str(res))
-    except (ImportError, ModuleNotFoundError, TypeError, FileNotFoundError):
-        pass
-    return Path(__file__).resolve().parents[2] / "scenarios" / "aisas_classroom.toml"
+    """The page's default: the bundled AISAS classroom scenario."""
+    return bundled_path("aisas_classroom.toml")
 
 
 def check_page_scenario(sc: Scenario) -> None:
