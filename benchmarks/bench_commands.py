@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import wom_sim  # noqa: E402
 from wom_sim.compare import compare_seeding  # noqa: E402
-from wom_sim.response_bench import bench_response, parse_policies  # noqa: E402
+from wom_sim.response import bench_response, parse_policies  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

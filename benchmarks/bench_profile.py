@@ -120,7 +120,8 @@ def main(argv=None) -> int:
 
     # 1. the full model, one replicate
     from bench_full import full_scenario
-    from wom_sim.runner import make_engine, make_graph, stream
+    from wom_sim.execution import make_graph, prepare as make_engine
+from wom_sim.streams import stream
     sc = full_scenario(args.n, 60, 1, seed=1)
     graph = make_graph(sc)
     eng, _ = make_engine(sc, graph)
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
 
     # 2. the IC cascade
     from bench_ic import SEED, ic_scenario, make_seeds
-    from wom_sim.engines.numpy_engine import NumpyEngine
+    from wom_sim.engines.numpy import NumpyEngine
     from wom_sim.graphs.generators import barabasi_albert
     g = barabasi_albert(args.n, 5, stream(SEED, 0))
     seeds = make_seeds(g, "degree")

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_info, save_json  # noqa: E402
 
-from wom_sim.engines.sampling import bernoulli_arcs
+from wom_sim.graphs.kernels import bernoulli_arcs
 from wom_sim.graphs.generators import barabasi_albert
 from wom_sim.seeding import STRATEGIES
 import wom_sim.seeding.influence as inf

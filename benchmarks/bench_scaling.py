@@ -14,7 +14,7 @@ response, p_external 0.0005, BA m = 5, so ~10 N arcs), and records
   simulation, writing the tables and plots);
 - the peak resident memory of the whole process: ru_maxrss of that one child, from
   os.wait4 (the kernel's high-water mark of its resident set, imports included);
-- the memory guard's estimate for that scenario: wom_sim.memory.estimate_bytes(sc, 1),
+- the memory guard's estimate for that scenario: wom_sim.execution.memory.estimate_bytes(sc, 1),
   the figure `wom-sim run` checks (runner.run -> check_fits) before it allocates.
 
 It then fits log10(y) = a + b log10(N) by least squares over the top two decades of N
@@ -69,7 +69,7 @@ def wom_sim_command() -> list[str]:
 
 
 def guard_estimate(n: int) -> int:
-    from wom_sim.memory import estimate_bytes
+    from wom_sim.execution.memory import estimate_bytes
     from wom_sim.scenario import load_scenario
     return estimate_bytes(load_scenario(SCENARIO, overrides(n)), 1)
 

@@ -9,7 +9,7 @@ graph BA n = 100,000 m = 5, p_external 0.0005, 40 steps, seed 7, and the grid
     "seeding.budget" = [5, 10, 20, 40]                      (4 values)
 
 = 40 points x 20 replicates = 800 replicates. All points share one graph (same
-[graph] and seed), so each process builds it once (wom_sim.runner.EngineCache).
+[graph] and seed), so each process builds it once (wom_sim.execution.cache.GraphCache).
 
 Each configuration runs in a fresh Python process, so that no configuration inherits
 a graph cached by an earlier one (forked pool workers would inherit the parent's
@@ -267,7 +267,7 @@ def child(cfg: str, args, out: Path, result: Path) -> None:
     info["peak_rss_self_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     info["peak_rss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     if args.plots:
-        from wom_sim.plots import save_sweep_plots
+        from wom_sim.sweep.figures import save_sweep_plots
         t1 = time.perf_counter()
         save_sweep_plots(out, list(sc.sweep))
         info["plots_s"] = time.perf_counter() - t1

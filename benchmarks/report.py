@@ -529,7 +529,7 @@ def sec_scaling(inp: Inputs, d: dict) -> list[str]:
              _others(r.get("others_cpus"))] for r in ok]
     out += [f"`wom-sim run {s['scenario']} --set graph.n=N --set scenario.steps={s['steps']} --replicates 1 "
             "--quiet`, each N in a fresh process. Peak RSS is the whole process's (`os.wait4`'s ru_maxrss), "
-            "the guard's estimate is `wom_sim.memory.estimate_bytes(scenario, 1)`. " + inp.src("bench_scaling.json"),
+            "the guard's estimate is `wom_sim.execution.memory.estimate_bytes(scenario, 1)`. " + inp.src("bench_scaling.json"),
             "", table(["N", "arcs", "graph build", "simulate", "wall", "peak RSS", "guard estimate",
                        "estimate vs peak", "agent-steps/s", "CPU / wall", "others' CPUs"], rows), ""]
     if len(ok) >= 2:

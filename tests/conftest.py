@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wom_sim.engines.numpy_engine import NumpyEngine, _Replicate
+from wom_sim.engines.numpy import NumpyEngine, Replicate
 from wom_sim.graphs.csr import CSRGraph, from_arcs
-from wom_sim.runner import stream
+from wom_sim.streams import stream
 from wom_sim.scenario import load_scenario
 
 
@@ -36,5 +36,5 @@ def no_arcs(n: int) -> CSRGraph:
 @pytest.fixture
 def fresh_replicate():
     def make(graph, sc, kols=(), seed=0):
-        return _Replicate(engine(graph, sc, kols), np.random.default_rng(seed))
+        return Replicate(engine(graph, sc, kols), np.random.default_rng(seed))
     return make

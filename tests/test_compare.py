@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import wom_sim
 from wom_sim.cli import main
 from wom_sim.compare import BASELINE, compare_seeding
-from wom_sim.results import mean_ci
+from wom_sim.stats import mean_ci
 from wom_sim.seeding import kol_cost, select_seeds
 from wom_sim.streams import stream
 
@@ -96,7 +96,7 @@ def test_common_random_numbers_narrow_the_paired_interval(scen, tmp_path):
 
 def test_random_baseline_draws_a_new_pick_per_replicate(scen):
     sc = wom_sim.load_scenario(scen, ["seeding.strategy=random", "seeding.budget=5"])
-    from wom_sim.runner import make_engine, make_graph
+    from wom_sim.execution import make_graph, prepare as make_engine
     g = make_graph(sc)
     _, plan = make_engine(sc, g)
     assert plan.per_replicate
@@ -110,7 +110,7 @@ def test_money_budget_buys_many_micro_or_one_mega_kol(scen):
     # small accounts; a flat price buys the hubs
     base = wom_sim.load_scenario(scen, ["seeding.strategy=degree", "seeding.budget_money=2000",
                                         "seeding.kol_cost_base=100", "seeding.kol_cost_rate=0"])
-    from wom_sim.runner import make_graph
+    from wom_sim.execution import make_graph
     g = make_graph(base)
     flat = select_seeds(g, base, stream(1, 1))
     assert flat.size == 20 and kol_cost(g, base, flat) <= 2000

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import wom_sim
-from wom_sim.engines.ic_kernel import _STAMP_LIMIT, ic_ineligible
-from wom_sim.engines.sampling import success_positions
+from wom_sim.engines.numpy.ic import _STAMP_LIMIT, ic_ineligible
+from wom_sim.graphs.kernels import success_positions
 from wom_sim.graphs.csr import from_arcs
 from wom_sim.graphs.generators import barabasi_albert
-from wom_sim.runner import stream
+from wom_sim.streams import stream
 
 from conftest import col, engine, replicates, scenario
 from test_theory import percolation_S
@@ -131,7 +131,7 @@ def test_kernel_state_does_not_leak_between_replicates(ba3000):
 def test_general_engine_cascade_matches_bond_percolation():
     """The general rules keep their own theory check now that pure IC takes the kernel."""
     sc = wom_sim.load_scenario("scenarios/ic_percolation.toml", ["scenario.replicates=8"])
-    g = wom_sim.runner.make_graph(sc)
+    g = wom_sim.execution.make_graph(sc)
     kols = stream(sc.scenario.seed, 1).choice(g.n, size=50, replace=False)
     eng = engine(g, sc, kols, fast_ic=False)
     frac = replicates(eng, 8, seed=2)[:, -1, col(eng, "aware")] / g.n

@@ -33,6 +33,7 @@ from wom_sim.cli import main
 from wom_sim.graphs.io import read_edgelist
 from wom_sim.policies import POLICIES
 from wom_sim.scenario import GRAPH_PARAMS, SECTIONS
+from wom_sim.catalogs import GRAPH_KINDS
 from wom_sim.seeding import STRATEGIES
 
 
@@ -143,7 +144,7 @@ def _bounds(field) -> dict:
 FIELDS = [(sec, key) for sec, model in SECTIONS.items() for key in model.model_fields]
 #: the keys whose type this file knows how to break (all of them, today)
 TYPED = [f for f in FIELDS if _shape(SECTIONS[f[0]].model_fields[f[1]])[0] != "other"]
-REGISTRIES = {("seeding", "strategy"): STRATEGIES, ("response", "policy"): POLICIES}
+REGISTRIES = {("seeding", "strategy"): STRATEGIES, ("response", "policy"): POLICIES, ("graph", "kind"): GRAPH_KINDS}
 BOOL_WORDS = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"}
 
 letters = st.text(string.ascii_letters + "_", min_size=1, max_size=12)

@@ -38,11 +38,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from wom_sim.engines.mesa_engine import MAX_AGENTS, MesaEngine
-from wom_sim.engines.numpy_engine import NumpyEngine
+from wom_sim.engines.mesa import MAX_AGENTS, MesaEngine
+from wom_sim.engines.numpy import NumpyEngine
 from wom_sim.errors import ScenarioError
 from wom_sim.graphs.csr import from_arcs
-from wom_sim.runner import make_graph
+from wom_sim.execution import make_graph
 from wom_sim.scenario import load_scenario
 from wom_sim.seeding import plan_seeds
 from wom_sim.streams import stream
@@ -255,7 +255,7 @@ def test_mesa_refuses_big_graphs_and_names_numpy():
 
 
 def test_the_size_check_can_run_before_the_graph_is_built():
-    from wom_sim.engines.mesa_engine import check_size
+    from wom_sim.engines.mesa import check_size
     sc = load_scenario({"scenario": {"engine": "mesa"}, "graph": {"kind": "barabasi_albert", "n": 1_000_000}})
     with pytest.raises(ScenarioError, match="numpy"):
         check_size(sc.graph.n_nodes(), sc.source)

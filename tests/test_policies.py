@@ -14,7 +14,7 @@ import wom_sim
 from wom_sim.cli import main
 from wom_sim.policies import EngineView
 from wom_sim.policies.queued import Capacity, Threshold
-from wom_sim.results import mean_ci
+from wom_sim.stats import mean_ci
 
 
 class _Spec:

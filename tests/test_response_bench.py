@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 import wom_sim
 from wom_sim.cli import main
-from wom_sim.response_bench import bench_response, effective_transmissibility, parse_policies, threshold_T
-from wom_sim.results import mean_ci
+from wom_sim.model.theory import delay_transmissibility as effective_transmissibility, threshold_T
+from wom_sim.response import bench_response, parse_policies
+from wom_sim.stats import mean_ci
 
 PERC = """
 [scenario]

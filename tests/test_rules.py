@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 import wom_sim
-from wom_sim.engines.sampling import bernoulli_arcs, distinct_neighbours, draw_tells
+from wom_sim.graphs.kernels import bernoulli_arcs, distinct_neighbours
+from wom_sim.model.rules import draw_tells
 from wom_sim.graphs.csr import complete_graph, from_arcs
 
 from conftest import col, engine, no_arcs, replicates, scenario
@@ -76,9 +77,20 @@ def test_tells_distribution_means(dist):
 
 # ---------------------------------------------------------------- retelling
 
-def test_mean_retellings_equal_configured_means():
-    """Messages sent per sharer average 5 (positive) and 11 (negative)."""
-    g = ring(4000, 12)
+def expected_told(mean: float, degree: int, at_least_one: bool = False) -> float:
+    """E[min(X, degree)] for X ~ Poisson(mean) (or max(X, 1)): the distinct people a
+    sharer tells over its life (docs/model.md 9.2)."""
+    x = np.arange(0, 200)
+    p = stats.poisson.pmf(x, mean)
+    told = np.minimum(np.maximum(x, 1) if at_least_one else x, degree)
+    return float((p * told).sum())
+
+
+@pytest.mark.parametrize("graph, degree", [(lambda: ring(4000, 12), 12), (lambda: complete_graph(4000), 3999)])
+def test_mean_retellings_equal_configured_means(graph, degree):
+    """Messages sent per sharer average 5 (positive) and 11 (negative) when the degree
+    allows; a sharer of degree d tells min(tells, d) distinct people (ring of degree 12)."""
+    g = graph()
     sc = scenario(scenario={"steps": 80, "seed": 4}, graph={"kind": "complete", "n": 4000},
                   funnel={"kind": "none"},
                   wom={"mode": "retell", "positive_tells": 5, "negative_tells": 11, "tells_per_step": 2},
@@ -88,15 +100,21 @@ def test_mean_retellings_equal_configured_means():
     out = replicates(eng, 4, seed=4)
     last = out[:, -1, :]
     assert (last[:, col(eng, "stage_share")] == 0).all(), "some sharers had not finished"
+    assert (out[:, -1, col(eng, "new_neg_messages")] == 0).all(), "some rejecters had not finished"
     kol_msgs = out[:, 1, col(eng, "new_pos_messages")] - 0  # step 1: only KOLs broadcast...
     # ...and the complainers, whose messages are negative: positives at step 1 are the KOLs'
     pos_sharers = last[:, col(eng, "adopters")] - 5 - 40  # KOLs broadcast, complainers are negative
-    neg_sharers = last[:, col(eng, "rejected")] + 40
+    rejecters = last[:, col(eng, "rejected")]
+    neg_sharers = rejecters + 40
     pos_mean = (last[:, col(eng, "pos_messages")] - kol_msgs).sum() / pos_sharers.sum()
     neg_mean = last[:, col(eng, "neg_messages")].sum() / neg_sharers.sum()
-    # Poisson: variance = mean; SE of the mean over all sharers
-    assert abs(pos_mean - 5) < 4 * math.sqrt(5 / pos_sharers.sum()), pos_mean
-    assert abs(neg_mean - 11) < 4 * math.sqrt(11 / neg_sharers.sum()), neg_mean
+    want_pos = expected_told(5, degree)
+    want_neg = (rejecters.sum() * expected_told(11, degree) + 160 * expected_told(11, degree, True)) / neg_sharers.sum()
+    if degree > 100:  # the degree allows: the configured means
+        assert abs(want_pos - 5) < 1e-9 and abs(want_neg - 11) < 1e-3
+    # Poisson: variance <= mean (less when truncated); SE of the mean over all sharers
+    assert abs(pos_mean - want_pos) < 4 * math.sqrt(5 / pos_sharers.sum()), (pos_mean, want_pos)
+    assert abs(neg_mean - want_neg) < 4 * math.sqrt(11 / neg_sharers.sum()), (neg_mean, want_neg)
 
 
 def test_sharer_with_few_neighbours_tells_them_all():
@@ -162,13 +180,13 @@ def _boost_at_stage3(kind: str) -> float:
                   funnel={"kind": kind, "advance": [0.0, 0.0, 0.2], "positive_boost": 0.5,
                           "brand_engagement": 0.0, "skip": 0.0},
                   seeding={"budget": 0}, response={"policy": "none"})
-    from wom_sim.engines.numpy_engine import _Inbox, _Replicate
-    rep = _Replicate(engine(no_arcs(n), sc), np.random.default_rng(8))
+    from wom_sim.engines.numpy import Inbox, Replicate
+    rep = Replicate(engine(no_arcs(n), sc), np.random.default_rng(8))
     everyone = np.arange(n, dtype=np.int64)
     rep.move(everyone, 3)
     rep.aware[:] = True
     rep.pre = everyone
-    rep.inbox = _Inbox(everyone, np.full(n, 3, np.int32), np.zeros(n, np.int32))
+    rep.inbox = Inbox(everyone, np.full(n, 3, np.int32), np.zeros(n, np.int32))
     rep.step(1)
     return rep.new_adopters / n
 
@@ -214,10 +232,10 @@ def test_negative_messages_reject_with_the_stated_probability():
                   funnel={"kind": "aisas", "advance": [0.0, 0.0, 0.0]},
                   wom={"reject_per_negative": 0.3, "rejecter_shares": 0.0},
                   seeding={"budget": 0}, response={"policy": "none"})
-    from wom_sim.engines.numpy_engine import _Inbox, _Replicate
-    rep = _Replicate(engine(no_arcs(n), sc), np.random.default_rng(2))
+    from wom_sim.engines.numpy import Inbox, Replicate
+    rep = Replicate(engine(no_arcs(n), sc), np.random.default_rng(2))
     everyone = np.arange(n, dtype=np.int64)
-    rep.inbox = _Inbox(everyone, np.zeros(n, np.int32), np.full(n, 2, np.int32))
+    rep.inbox = Inbox(everyone, np.zeros(n, np.int32), np.full(n, 2, np.int32))
     rep.step(1)
     p = 1 - 0.7 ** 2
     got = rep.counts[rep.f.REJECTED] / n

@@ -12,11 +12,13 @@ import math
 import numpy as np
 import pytest
 
+import wom_sim.model.theory as theory
 import wom_sim.seeding.influence as inf
-from wom_sim.engines.sampling import distinct_neighbours, draw_tells
+from wom_sim.graphs.kernels import distinct_neighbours
+from wom_sim.model.rules import draw_tells
 from wom_sim.graphs.csr import complete_graph, from_arcs
 from wom_sim.graphs.generators import barabasi_albert
-from wom_sim.seeding import STRATEGIES, select_seeds
+from wom_sim.seeding import select_seeds, strategy
 
 from conftest import col, engine, replicates, scenario
 
@@ -115,20 +117,20 @@ def kol_club(n=5000, m=3, hubs=60, seed=1):
 
 
 def test_strategies_registered():
-    assert STRATEGIES["greedy"] is inf.greedy_seeds
-    assert STRATEGIES["ris"] is inf.ris_seeds
+    assert strategy("greedy") is inf.greedy_seeds
+    assert strategy("ris") is inf.ris_seeds
 
 
 def test_plain_ic_without_scenario():
     g = tiny_graph()
-    m = inf.ic_approximation(g, None, p=0.03)
+    m = theory.ic_approximation(g, None, p=0.03)
     assert m.uniform and m.p == 0.03 and m.first == 0.03
-    m = inf.ic_approximation(g, None, p=0.03, first=0.4)
+    m = theory.ic_approximation(g, None, p=0.03, first=0.4)
     assert (m.first, m.p) == (0.4, 0.03)
-    assert inf.ic_approximation(g, None).p == inf.DEFAULT_P
+    assert theory.ic_approximation(g, None).p == theory.DEFAULT_P
     w = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], dtype=np.float32)
     gw = tiny_graph(w)
-    mw = inf.ic_approximation(gw, None)
+    mw = theory.ic_approximation(gw, None)
     assert mw.arc_p is not None and np.allclose(np.sort(mw.arc_p), w)
     # plain IC on weights: a seed's arc uses its own weight, as every other arc
     assert mw.first == 0.0
@@ -144,12 +146,12 @@ def test_cascade_transmissibility_formula():
     sc = scenario(funnel={"kind": "none"}, seeding={"kol_reach": 0.4},
                   wom={"mode": "cascade", "transmissibility": 0.1, "active_steps": 3,
                        "share_prob": 0.8})
-    m = inf.ic_approximation(tiny_graph(), sc)
+    m = theory.ic_approximation(tiny_graph(), sc)
     assert m.first == 0.4
     assert m.p == pytest.approx(0.8 * (1 - 0.9 ** 3))
     # arc weights override T, per arc
     w = np.full(len(TINY_ARCS), 0.5, dtype=np.float32)
-    mw = inf.ic_approximation(tiny_graph(w), sc)
+    mw = theory.ic_approximation(tiny_graph(w), sc)
     assert np.allclose(mw.arc_p, 0.8 * (1 - 0.5 ** 3))
 
 
@@ -158,49 +160,47 @@ def test_funnel_purchase_probability_by_hand():
     sc = scenario(scenario={"steps": 5}, funnel={"kind": "aisas", "advance": [0.5, 0.5, 0.5]},
                   wom={"mode": "cascade", "transmissibility": 0.2, "share_prob": 0.6,
                        "p_negative_experience": 0.1})
-    b, terms = inf.sharer_probability(sc)
+    b, terms = theory.sharer_probability(sc)
     assert terms["horizon"] == 3 and terms["p_buy"] == pytest.approx(0.125)
     assert b == pytest.approx(0.125 * 0.9 * 0.6)
-    assert inf.ic_approximation(tiny_graph(), sc).p == pytest.approx(b * 0.2)
+    assert theory.ic_approximation(tiny_graph(), sc).p == pytest.approx(b * 0.2)
     # SICAS with a skip, H = 2: jump at once (0.2), or stay (0.8 * 0.5) then jump (0.2)
     sc = scenario(scenario={"steps": 4}, funnel={"kind": "sicas", "advance": [0.5, 0.5, 0.5],
                                                  "skip": 0.2})
-    assert inf.sharer_probability(sc)[1]["p_buy"] == pytest.approx(0.2 + 0.4 * 0.2)
+    assert theory.sharer_probability(sc)[1]["p_buy"] == pytest.approx(0.2 + 0.4 * 0.2)
     # two stages at 0.5 within 3 steps: (1,1), (1,2), (2,1) -> 0.25 + 0.125 + 0.125
-    assert inf.purchase_probability([0.5, 0.5], 0.0, 3) == pytest.approx(0.5)
-    assert inf.purchase_probability([], 0.0, 0) == 1.0
+    assert theory.purchase_probability([0.5, 0.5], 0.0, 3) == pytest.approx(0.5)
+    assert theory.purchase_probability([], 0.0, 0) == 1.0
 
 
 def test_retell_tell_probability_by_hand():
-    # 3 tells, 2 a step: degree 4 misses a neighbour with (1 - 2/4) * (1 - 1/4)
-    got = inf.retell_tell_probability([1, 2, 4, 10], 3, "fixed", 2)
-    assert got == pytest.approx([1.0, 1.0, 1 - 0.5 * 0.75, 1 - 0.8 * 0.9])
+    # 3 tells to distinct people over a sharer's life: a given one of d is told with min(3, d) / d
+    got = theory.retell_tell_probability([1, 2, 4, 10], 3, "fixed", 2)
+    assert got == pytest.approx([1.0, 1.0, 3 / 4, 3 / 10])
     # star: centre of degree 10, leaves of degree 1; funnel none, share 0.5
     g = from_arcs(11, np.zeros(10, np.int64), np.arange(1, 11), directed=False)
     sc = scenario(funnel={"kind": "none"}, wom={"mode": "retell", "positive_tells": 3,
                                                 "tells_distribution": "fixed",
                                                 "tells_per_step": 2, "share_prob": 0.5})
-    m = inf.ic_approximation(g, sc)
-    assert m.node_p[0] == pytest.approx(0.5 * 0.28)
+    m = theory.ic_approximation(g, sc)
+    assert m.node_p[0] == pytest.approx(0.5 * 0.3)
     assert np.allclose(m.node_p[1:], 0.5)
 
 
 def test_retell_tell_probability_matches_the_engine_kernels():
-    """Sharers of degree 7 with Poisson(5) tells, 2 a step, simulated with the engine's
-    draw_tells and distinct_neighbours: P(a given neighbour is told) vs the formula."""
+    """Sharers of degree 7 with Poisson(5) tells, simulated with the engine's draw_tells
+    and telling plans (distinct_neighbours over the sharer's life): P(a given neighbour
+    is told) vs the formula E[min(X, 7)] / 7."""
     g = from_arcs(8, np.zeros(7, np.int64), np.arange(1, 8), directed=False)
     rng = np.random.default_rng(5)
     reps = 20000
-    left = draw_tells(rng, reps, 5.0, "poisson").astype(np.int64)
+    tells = draw_tells(rng, reps, 5.0, "poisson").astype(np.int64)
     told = np.zeros((reps, 8), dtype=bool)
-    while (left > 0).any():
-        act = np.flatnonzero(left > 0)
-        owner, tgt, k = distinct_neighbours(g, np.zeros(act.size, np.int64),
-                                            np.minimum(left[act], 2), rng)
-        told[act[owner], tgt] = True
-        left[act] -= k
+    owner, tgt, k = distinct_neighbours(g, np.zeros(reps, np.int64), np.minimum(tells, 7), rng)
+    told[owner, tgt] = True
+    assert (told.sum(axis=1) == np.minimum(tells, 7)).all()  # never the same neighbour twice
     freq = told[:, 1:].mean()
-    want = inf.retell_tell_probability([7], 5.0, "poisson", 2)[0]
+    want = theory.retell_tell_probability([7], 5.0, "poisson", 2)[0]
     se = math.sqrt(want * (1 - want) / reps)  # conservative: the 7 columns are correlated
     assert abs(freq - want) < 4 * se * math.sqrt(7)
 
@@ -208,7 +208,7 @@ def test_retell_tell_probability_matches_the_engine_kernels():
 def test_bass_mode_is_refused():
     sc = scenario(wom={"mode": "bass"})
     with pytest.raises(ValueError, match="bass"):
-        inf.ic_approximation(tiny_graph(), sc)
+        theory.ic_approximation(tiny_graph(), sc)
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -221,7 +221,7 @@ def test_spread_estimators_match_enumeration(first, p, weighted):
     exact expectation over all 3^7 worlds of a tiny directed graph."""
     w = np.array([0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.4]) if weighted else None
     g = tiny_graph(None if w is None else w.astype(np.float32))
-    model = inf.ICModel(first=first, p=p) if not weighted else inf.ICModel(
+    model = theory.ICModel(first=first, p=p) if not weighted else theory.ICModel(
         first=first, arc_p=g.weights.astype(np.float64))
     pa = p if not weighted else [float(g.weights[np.flatnonzero(
         (np.repeat(np.arange(5), np.diff(g.indptr)) == u) & (g.indices == v))[0]])
@@ -258,7 +258,7 @@ def test_objective_is_the_engine_cascade():
 
 def test_celf_returns_plain_greedy_seeds_with_far_fewer_evaluations():
     g = barabasi_albert(300, 2, np.random.default_rng(7))
-    obj = inf.LiveEdgeSpread(g, inf.ICModel(first=0.1, p=0.1), 200, np.random.default_rng(8))
+    obj = inf.LiveEdgeSpread(g, theory.ICModel(first=0.1, p=0.1), 200, np.random.default_rng(8))
     lazy = inf.celf(obj, 10)
     plain = inf.plain_greedy(obj, 10)
     assert np.array_equal(lazy.seeds, plain.seeds)
@@ -271,11 +271,11 @@ def test_celf_returns_plain_greedy_seeds_with_far_fewer_evaluations():
 
 def test_greedy_strategy_and_stats():
     g = barabasi_albert(400, 2, np.random.default_rng(9))
-    seeds = STRATEGIES["greedy"](g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
+    seeds = strategy("greedy")(g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
     assert seeds.dtype == np.int32 and np.unique(seeds).size == 8
     st = inf.LAST_STATS["greedy"]
     assert st["samples"] == 100 and 400 <= st["evaluations"] < 8 * 400
-    again = STRATEGIES["greedy"](g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
+    again = strategy("greedy")(g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
     assert np.array_equal(seeds, again)  # deterministic for a seeded rng
 
 
@@ -283,7 +283,7 @@ def test_greedy_refuses_large_graphs_and_names_ris():
     g = from_arcs(inf.GREEDY_MAX_AGENTS + 1, np.zeros(0, np.int64), np.zeros(0, np.int64),
                   directed=False)
     with pytest.raises(ValueError, match="ris"):
-        STRATEGIES["greedy"](g, 5, np.random.default_rng(0), None)
+        strategy("greedy")(g, 5, np.random.default_rng(0), None)
 
 
 # ----------------------------------------------------------------------------- ris
@@ -292,8 +292,8 @@ def test_greedy_refuses_large_graphs_and_names_ris():
 @pytest.mark.parametrize("n,m,p,k", [(1000, 3, 0.1, 10), (800, 2, 0.25, 5)])
 def test_ris_reaches_the_imm_bound_of_celf(n, m, p, k):
     g = barabasi_albert(n, m, np.random.default_rng(n))
-    greedy = STRATEGIES["greedy"](g, k, np.random.default_rng(1), None, p=p, samples=200)
-    ris = STRATEGIES["ris"](g, k, np.random.default_rng(2), None, p=p, eps=0.1)
+    greedy = strategy("greedy")(g, k, np.random.default_rng(1), None, p=p, samples=200)
+    ris = strategy("ris")(g, k, np.random.default_rng(2), None, p=p, eps=0.1)
     st = inf.LAST_STATS["ris"]
     assert st["rr_sets"] >= st["theta"] > 0 and not st["capped"]
     sg, se_g = mc_spread(g, greedy, p, p, 3000, 11)
@@ -309,7 +309,7 @@ def test_ris_hit_and_stop_on_a_supercritical_cascade():
     """RR sets holding a giant component stop at certified sentinel hubs; the seeds
     stay as good as without sentinels."""
     g = barabasi_albert(3000, 3, np.random.default_rng(4))
-    model = inf.ICModel(first=0.15, p=0.15)
+    model = theory.ICModel(first=0.15, p=0.15)
     auto = inf.imm(g, model, 12, np.random.default_rng(5))
     plain = inf.imm(g, model, 12, np.random.default_rng(6), sentinel=False)
     assert 1 <= len(auto.sentinel) <= 3 and auto.sentinel_certified
@@ -335,13 +335,13 @@ def test_ris_directed_retell_scenario_through_select_seeds():
     sc = scenario(funnel={"kind": "aisas"}, seeding={"strategy": "ris", "budget": 10,
                                                      "kol_reach": 0.3},
                   wom={"mode": "retell", "share_prob": 0.25})
-    model = inf.ic_approximation(g, sc)
+    model = theory.ic_approximation(g, sc)
     assert model.node_p is not None and 0 < model.node_p.max() < 1
     seeds = select_seeds(g, sc, np.random.default_rng(1))
     assert seeds.dtype == np.int32 and np.unique(seeds).size == 10
     pa = model.arc_probs(g)
     s_ris, se1 = mc_spread(g, seeds, 0.3, pa, 2000, 21)
-    s_rand, se2 = mc_spread(g, STRATEGIES["random"](g, 10, np.random.default_rng(0)),
+    s_rand, se2 = mc_spread(g, strategy("random")(g, 10, np.random.default_rng(0)),
                             0.3, pa, 2000, 22)
     assert s_ris > s_rand + 10 * math.hypot(se1, se2)
 
@@ -349,13 +349,13 @@ def test_ris_directed_retell_scenario_through_select_seeds():
 def test_trivial_cases():
     g = complete_graph(50)
     for name in ("greedy", "ris"):
-        assert np.array_equal(STRATEGIES[name](g, 3, np.random.default_rng(0), None), [0, 1, 2])
-        assert STRATEGIES[name](tiny_graph(), 0, np.random.default_rng(0), None).size == 0
+        assert np.array_equal(strategy(name)(g, 3, np.random.default_rng(0), None), [0, 1, 2])
+        assert strategy(name)(tiny_graph(), 0, np.random.default_rng(0), None).size == 0
         with pytest.raises(ValueError, match="budget"):
-            STRATEGIES[name](tiny_graph(), 6, np.random.default_rng(0), None)
+            strategy(name)(tiny_graph(), 6, np.random.default_rng(0), None)
         two = from_arcs(2, np.array([0]), np.array([1]), directed=True)
-        assert sorted(STRATEGIES[name](two, 2, np.random.default_rng(0), None, p=0.5)) == [0, 1]
-        assert list(STRATEGIES[name](two, 1, np.random.default_rng(0), None, p=0.5)) == [0]
+        assert sorted(strategy(name)(two, 2, np.random.default_rng(0), None, p=0.5)) == [0, 1]
+        assert list(strategy(name)(two, 1, np.random.default_rng(0), None, p=0.5)) == [0]
 
 
 # ----------------------------------------------------------------------------- KOL club
@@ -368,10 +368,10 @@ def test_kol_club_trap():
     g = kol_club()
     p, k = 0.05, 50
     seeds = {
-        "degree": STRATEGIES["degree"](g, k, None),
-        "random": STRATEGIES["random"](g, k, np.random.default_rng(3)),
-        "greedy": STRATEGIES["greedy"](g, k, np.random.default_rng(4), None, p=p, samples=100),
-        "ris": STRATEGIES["ris"](g, k, np.random.default_rng(5), None, p=p),
+        "degree": strategy("degree")(g, k, None),
+        "random": strategy("random")(g, k, np.random.default_rng(3)),
+        "greedy": strategy("greedy")(g, k, np.random.default_rng(4), None, p=p, samples=100),
+        "ris": strategy("ris")(g, k, np.random.default_rng(5), None, p=p),
     }
     res = {name: mc_spread(g, s, p, p, 2000, 30 + i) for i, (name, s) in enumerate(seeds.items())}
     top, se_top = res["degree"]
@@ -389,5 +389,5 @@ def test_kol_club_degree_discount_beats_top_degree():
     g = kol_club()
     dd = discount.degree_discount(g, 50, 0.05)
     s_dd, se1 = mc_spread(g, dd, 0.05, 0.05, 2000, 41)
-    s_top, se2 = mc_spread(g, STRATEGIES["degree"](g, 50, None), 0.05, 0.05, 2000, 42)
+    s_top, se2 = mc_spread(g, strategy("degree")(g, 50, None), 0.05, 0.05, 2000, 42)
     assert s_dd > s_top + 10 * math.hypot(se1, se2)

@@ -17,11 +17,12 @@ import pytest
 
 import wom_sim.seeding.centrality as centrality
 import wom_sim.seeding.community as community
+import wom_sim.model.theory as theory
 import wom_sim.seeding.discount as discount
 from wom_sim.graphs import generators as gen
 from wom_sim.graphs.csr import CSRGraph, complete_graph, from_arcs
 from wom_sim.scenario import load_scenario
-from wom_sim.seeding import STRATEGIES
+from wom_sim.seeding import strategy
 
 STRUCTURAL = ("pagerank", "kcore", "degree_discount", "community")
 
@@ -48,22 +49,25 @@ def undirected(n: int, edges) -> CSRGraph:
 
 
 def directed_with_reciprocal(n: int = 300, seed: int = 3) -> CSRGraph:
-    """Directed ER plus some reversed copies of its arcs (reciprocal pairs)."""
+    """Directed ER plus some reversed copies of its arcs (reciprocal pairs), and a
+    directed ring so that every agent has a follower (no dangling agent, whatever the
+    random draw)."""
     g = gen.erdos_renyi(n, 4.0, rng(seed), directed=True)
     src = np.repeat(np.arange(n), np.diff(g.indptr))
     back = rng(seed + 1).random(src.size) < 0.3
-    s = np.concatenate([src, g.indices[back]])
-    t = np.concatenate([g.indices, src[back]])
+    ring = np.arange(n)
+    s = np.concatenate([src, g.indices[back], ring])
+    t = np.concatenate([g.indices, src[back], (ring + 1) % n])
     return from_arcs(n, s, t, directed=True)
 
 
 # ----------------------------------------------------------------------- contract
 
 def test_all_registered():
-    assert STRATEGIES["pagerank"] is centrality.pagerank_seeds
-    assert STRATEGIES["kcore"] is centrality.kcore_seeds
-    assert STRATEGIES["degree_discount"] is discount.degree_discount_seeds
-    assert STRATEGIES["community"] is community.community_seeds
+    assert strategy("pagerank") is centrality.pagerank_seeds
+    assert strategy("kcore") is centrality.kcore_seeds
+    assert strategy("degree_discount") is discount.degree_discount_seeds
+    assert strategy("community") is community.community_seeds
 
 
 CONTRACT_GRAPHS = {
@@ -77,11 +81,11 @@ CONTRACT_GRAPHS = {
 @pytest.mark.parametrize("name", STRUCTURAL)
 def test_contract(name, kind):
     g = CONTRACT_GRAPHS[kind]()
-    seeds = STRATEGIES[name](g, 25, rng(5), None)
+    seeds = strategy(name)(g, 25, rng(5), None)
     assert isinstance(seeds, np.ndarray) and seeds.dtype == np.int32
     assert seeds.shape == (25,) and np.unique(seeds).size == 25
     assert seeds.min() >= 0 and seeds.max() < g.n
-    again = STRATEGIES[name](g, 25, rng(5), None)
+    again = strategy(name)(g, 25, rng(5), None)
     np.testing.assert_array_equal(seeds, again)  # deterministic for one seed
 
 
@@ -89,7 +93,7 @@ def test_contract(name, kind):
 @pytest.mark.parametrize("name", STRUCTURAL)
 def test_budget_equals_n(name, directed):
     g = directed_with_reciprocal(60, 7) if directed else gen.erdos_renyi(60, 4.0, rng(7))
-    seeds = STRATEGIES[name](g, g.n, rng(0), None)
+    seeds = strategy(name)(g, g.n, rng(0), None)
     assert seeds.dtype == np.int32
     np.testing.assert_array_equal(np.sort(seeds), np.arange(g.n))
 
@@ -97,11 +101,11 @@ def test_budget_equals_n(name, directed):
 @pytest.mark.parametrize("name", STRUCTURAL)
 def test_budget_zero_and_out_of_range(name):
     g = gen.erdos_renyi(50, 4.0, rng(0))
-    empty = STRATEGIES[name](g, 0, rng(0), None)
+    empty = strategy(name)(g, 0, rng(0), None)
     assert empty.dtype == np.int32 and empty.size == 0
     for bad in (-1, 51):
         with pytest.raises(ValueError, match="budget"):
-            STRATEGIES[name](g, bad, rng(0), None)
+            strategy(name)(g, bad, rng(0), None)
 
 
 @pytest.mark.parametrize("name", STRUCTURAL)
@@ -109,14 +113,14 @@ def test_complete_graph_gives_lowest_ids(name):
     # Mean-field: every agent ties on every score, so the tie rule gives 0..budget-1,
     # as the `degree` strategy does; no arcs are touched (none are stored).
     g = complete_graph(1000)
-    np.testing.assert_array_equal(STRATEGIES[name](g, 7, rng(0), None), np.arange(7))
-    np.testing.assert_array_equal(STRATEGIES["degree"](g, 7, rng(0), None), np.arange(7))
+    np.testing.assert_array_equal(strategy(name)(g, 7, rng(0), None), np.arange(7))
+    np.testing.assert_array_equal(strategy("degree")(g, 7, rng(0), None), np.arange(7))
 
 
 def test_graph_without_arcs():
     g = from_arcs(30, np.zeros(0, np.int64), np.zeros(0, np.int64), directed=False)
     for name in STRUCTURAL:  # everything ties: lowest ids (community: 30 singletons)
-        np.testing.assert_array_equal(STRATEGIES[name](g, 4, rng(0), None), np.arange(4))
+        np.testing.assert_array_equal(strategy(name)(g, 4, rng(0), None), np.arange(4))
 
 
 # ----------------------------------------------------------------------- PageRank
@@ -204,7 +208,7 @@ def test_kcore_prefers_the_dense_core_to_a_peripheral_hub():
     edges = [(0, i) for i in range(1, 21)] + [(a, b) for a in range(21, 27) for b in range(a + 1, 27)]
     g = undirected(27, edges)
     assert sorted(centrality.kcore_seeds(g, 6, rng(0)).tolist()) == list(range(21, 27))
-    assert STRATEGIES["degree"](g, 1, rng(0), None)[0] == 0
+    assert strategy("degree")(g, 1, rng(0), None)[0] == 0
 
 
 def test_kcore_ignores_self_loops():
@@ -236,7 +240,7 @@ def test_degree_discount_by_hand():
     np.testing.assert_array_equal(discount.degree_discount(g, 5, 0.1), HAND_PICKS)
     sc = load_scenario({"wom": {"mode": "cascade", "transmissibility": 0.1}})
     np.testing.assert_array_equal(discount.degree_discount_seeds(g, 5, rng(0), sc), HAND_PICKS)
-    assert STRATEGIES["degree"](g, 2, rng(0), None).tolist() == [0, 1]
+    assert strategy("degree")(g, 2, rng(0), None).tolist() == [0, 1]
 
 
 def reference_degree_discount(g: CSRGraph, k: int, p: float) -> list[int]:
@@ -308,7 +312,7 @@ def test_degree_discount_avoids_the_kol_club():
     a, b = np.triu_indices(8, 1)
     g = from_arcs(g0.n, np.concatenate([src, hubs[a]]), np.concatenate([g0.indices, hubs[b]]),
                   directed=False)
-    top = STRATEGIES["degree"](g, 8, rng(0), None)
+    top = strategy("degree")(g, 8, rng(0), None)
     assert set(top.tolist()) == set(hubs.tolist())
     dd = discount.degree_discount(g, 8, 0.2)
     assert len(set(dd.tolist()) & set(hubs.tolist())) < 8  # it skips some club members
@@ -317,27 +321,27 @@ def test_degree_discount_avoids_the_kol_club():
 def test_effective_transmissibility():
     g = gen.erdos_renyi(2000, 20.0, rng(0))
     dbar = float(g.out_degree().mean())
-    assert discount.effective_transmissibility(None, g) == 0.01
+    assert theory.uniform_transmissibility(None, g) == 0.01
 
     def sc(**wom):
         return load_scenario({"wom": wom})
 
-    assert discount.effective_transmissibility(sc(mode="cascade", transmissibility=0.2), g) == pytest.approx(0.2)
-    assert discount.effective_transmissibility(
+    assert theory.uniform_transmissibility(sc(mode="cascade", transmissibility=0.2), g) == pytest.approx(0.2)
+    assert theory.uniform_transmissibility(
         sc(mode="cascade", transmissibility=0.2, active_steps=3), g) == pytest.approx(1 - 0.8**3)
     # retell: share_prob * min(1, mu / dbar), mu the mixture 0.8 * 5 + 0.2 * 11 = 6.2
     retell = sc(mode="retell", share_prob=0.5, p_negative_experience=0.2,
                 positive_tells=5, negative_tells=11)
-    assert discount.effective_transmissibility(retell, g) == pytest.approx(0.5 * 6.2 / dbar)
+    assert theory.uniform_transmissibility(retell, g) == pytest.approx(0.5 * 6.2 / dbar)
     # per valence once a mean exceeds the degree: 0.5 * (0.8 * 5/8 + 0.2 * 1)
     ring = gen.watts_strogatz(200, 8, 0.0, rng(0))
-    assert discount.effective_transmissibility(retell, ring) == pytest.approx(0.5 * (0.8 * 5 / 8 + 0.2))
-    assert discount.effective_transmissibility(
+    assert theory.uniform_transmissibility(retell, ring) == pytest.approx(0.5 * (0.8 * 5 / 8 + 0.2))
+    assert theory.uniform_transmissibility(
         sc(mode="retell", share_prob=0.5, share_prob_negative=1.0, p_negative_experience=0.2,
            positive_tells=5, negative_tells=11), ring) == pytest.approx(0.8 * 0.5 * 5 / 8 + 0.2 * 1.0)
-    assert discount.effective_transmissibility(sc(mode="bass", q_imitation=0.38), g) == pytest.approx(0.38 / dbar)
+    assert theory.uniform_transmissibility(sc(mode="bass", q_imitation=0.38), g) == pytest.approx(0.38 / dbar)
     weighted = dataclasses.replace(g, weights=np.full(g.indices.size, 0.3, dtype=np.float32))
-    assert discount.effective_transmissibility(
+    assert theory.uniform_transmissibility(
         sc(mode="cascade", transmissibility=0.05, active_steps=2), weighted) == pytest.approx(1 - 0.7**2, rel=1e-6)
 
 

@@ -86,14 +86,14 @@ def test_same_table_with_one_two_workers_and_dask(sweep_file, tmp_path):
 
 
 def _worker_periods(dask_worker):
-    from wom_sim.sweep import QUIET_WORKER_MS
+    from wom_sim.execution.executors import QUIET_WORKER_MS
     return {k: (pc.callback_time, pc.is_running()) for k, pc in dask_worker.periodic_callbacks.items()
             if k in QUIET_WORKER_MS}
 
 
 def test_dask_workers_quieted_during_a_sweep_then_restored():
     distributed = pytest.importorskip("distributed")
-    from wom_sim.sweep import _DaskExecutor
+    from wom_sim.execution.executors import DaskExecutor as _DaskExecutor
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         before = client.run(_worker_periods)

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 import wom_sim
 from wom_sim.cli import main
 from wom_sim.scenario import load_scenario
-from wom_sim.teach import bundled, run_lesson
+from wom_sim.teach import bundled
+from wom_sim.teach.lesson import run_lesson
 from wom_sim.teach.tables import fmt
 
 ROOT = Path(__file__).resolve().parents[1]

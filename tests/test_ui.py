@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from wom_sim.engines.mesa_engine import MesaEngine
+from wom_sim.engines.mesa import MesaEngine
 from wom_sim.scenario import load_scenario
 from wom_sim.streams import stream
-from wom_sim.ui import command as ui_command
+from wom_sim.cli import ui as ui_command
 from wom_sim.ui.model import PageModel, default_scenario_path, graph_and_kols
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def test_page_model_counts_equal_the_mesa_engine():
     model = PageModel(base=base())
     assert model.t == 0 and model.running
     got = page_table(model, 12)
-    assert got.shape == (13, len(model.datacollector.model_reporters))
+    assert got.shape == (13, len(model.table().columns))
     np.testing.assert_array_equal(got, engine_table(base(), 12))
     assert not model.running  # the scenario's 12 steps are done: Play stops
     model.release()
@@ -130,7 +130,7 @@ def test_kol_slider_is_capped_by_the_population():
 
 
 def test_command_import_is_cheap():
-    code = ("import sys, wom_sim.ui.command; "
+    code = ("import sys, wom_sim.cli.ui; "
             "print(sorted(m for m in ('solara', 'mesa', 'matplotlib', 'altair') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -211,7 +211,7 @@ def test_page_in_a_browser(tmp_path):
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "wom_sim.ui.command", "--host", "127.0.0.1",
+        proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli.ui", "--host", "127.0.0.1",
                                  "--port", str(port), "--no-browser"],
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
     try:

@@ -1,28 +1,55 @@
 """wom-sim: word-of-mouth diffusion on social graphs (AISAS/SICAS funnels, KOL seeding,
-response-time policies). Notebook use:
+response-time policies), from a classroom of 300 to millions of consumers.
+
+The public API, for notebooks and scripts::
 
     >>> import wom_sim
-    >>> sc = wom_sim.load_scenario("scenarios/quickstart.toml")
+    >>> sc = wom_sim.load_scenario({"scenario": {"steps": 20, "replicates": 5},
+    ...                             "graph": {"kind": "erdos_renyi", "n": 2000, "mean_degree": 8}})
     >>> res = wom_sim.run(sc)
-    >>> res.summary["metrics"]["adopters"]         # mean and 95% interval
-    >>> res.timeseries.head(); res.plot("funnel")
+    >>> sorted(res.summary["metrics"]["adopters"])     # mean and 95% interval
+    ['ci95', 'mean']
+
+    load_scenario, Scenario     a scenario from a TOML path, a dict, or --set overrides
+    run, RunResult              run every replicate; tables, summary, figures, save/load
+    CSRGraph                    the graph type (wom_sim.graphs.io reads edge lists, networkx)
+    run_sweep                   a [sweep] grid, resumable, on local processes or Dask
+    compare_seeding             which KOLs to pay: strategies x budgets, paired with random
+    bench_response              response policies x delays against no response
+
+The heavy parts load on first use, so `import wom_sim` stays fast; the rules of the
+model are documented in docs/model.md.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from .errors import GraphInputError, MemoryBudgetError, ScenarioError, WomSimError  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from .errors import GraphInputError, MemoryBudgetError, ScenarioError, WomSimError
+from .graphs.csr import CSRGraph
+from .meta import __version__
+from .scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from .compare import compare_seeding
+    from .execution import run
+    from .response import bench_response
+    from .results import RunResult
+    from .sweep import run_sweep
+
+#: names loaded on first use -> the module that defines them
+_LAZY = {"run": "wom_sim.execution", "RunResult": "wom_sim.results", "run_sweep": "wom_sim.sweep",
+         "compare_seeding": "wom_sim.compare", "bench_response": "wom_sim.response"}
 
 
-def run(scenario, *, workers: int = 1, progress=None, graph=None):
-    """Run a scenario (a Scenario, a dict, or a TOML path) and return a RunResult.
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'wom_sim' has no attribute {name!r}")
 
-    `graph`: a networkx graph or a CSRGraph to run on instead of the scenario's [graph].
-    """
-    from .runner import run as _run
-    return _run(scenario, workers=workers, progress=progress, graph=graph)
 
-
-__all__ = ["Scenario", "load_scenario", "run", "WomSimError", "ScenarioError",
-           "GraphInputError", "MemoryBudgetError", "__version__"]
+__all__ = ["load_scenario", "Scenario", "run", "RunResult", "CSRGraph", "run_sweep", "compare_seeding",
+           "bench_response", "WomSimError", "ScenarioError", "GraphInputError", "MemoryBudgetError",
+           "__version__"]

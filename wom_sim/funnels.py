@@ -1,4 +1,4 @@
-"""Consumer funnels as data (MODEL.md section 3).
+"""Consumer funnels as data (docs/model.md section 3).
 
 A funnel is the ordered list of stages an aware consumer walks through, with a base
 advance probability per step out of each pre-purchase stage and two flags per stage:
@@ -12,12 +12,24 @@ Stage codes used by every engine (int8):
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from .scenario import FunnelSpec
+
+class FunnelSettings(Protocol):
+    """What a funnel is built from: the scenario's [funnel] section (scenario.FunnelSpec)."""
+    kind: str
+    positive_boost: float
+    advance: Sequence[float] | None
+    stages: Sequence[str] | None
+    message_stages: Sequence[str] | None
+    brand_engagement: float
+    skip: float
+    realtime_share: bool | None
 
 #: default advance probabilities, message boosts and brand boosts per built-in funnel
-_BUILTIN = {
+BUILTIN: dict[str, dict] = {
     # AISAS (Dentsu 2004): Attention -> Interest -> Search -> Action -> Share.
     # Peers' messages act on Attention and Interest; Search is the consumer's own step.
     "aisas": dict(stages=("attention", "interest", "search", "action", "share"),
@@ -51,7 +63,7 @@ class Funnel:
     def n_pre(self) -> int:
         return len(self.advance)
 
-    # stage codes
+    #: stage code of the agents who never heard of the product
     UNAWARE = 0
 
     @property
@@ -83,7 +95,8 @@ class Funnel:
         return self.n_pre == 0
 
 
-def build_funnel(spec: FunnelSpec) -> Funnel:
+def build_funnel(spec: FunnelSettings) -> Funnel:
+    """The funnel a scenario's [funnel] section describes (defaults per built-in kind)."""
     if spec.kind == "custom":
         stages = tuple(spec.stages or ())
         pre = stages[:-2]
@@ -91,9 +104,15 @@ def build_funnel(spec: FunnelSpec) -> Funnel:
         return Funnel("custom", stages, tuple(spec.advance or ()), tuple(s in boosted for s in pre),
                       tuple(False for _ in pre), spec.positive_boost, spec.brand_engagement, 0.0,
                       bool(spec.realtime_share) if spec.realtime_share is not None else False)
-    b = _BUILTIN[spec.kind]
+    b = BUILTIN[spec.kind]
     advance = tuple(spec.advance) if spec.advance is not None else b["advance"]  # length checked by the schema
     realtime = b["realtime"] if spec.realtime_share is None else spec.realtime_share
     return Funnel(spec.kind, b["stages"], advance, b["message"], b["brand"], spec.positive_boost,
                   spec.brand_engagement if spec.kind == "sicas" else 0.0,
                   spec.skip if b["skip"] else 0.0, realtime)
+
+
+def no_funnel() -> Funnel:
+    """Pure contagion: no pre-purchase stages (funnel "none"; Bass mode uses it too)."""
+    b = BUILTIN["none"]
+    return Funnel("none", b["stages"], (), (), (), 0.0, 0.0, 0.0, True)

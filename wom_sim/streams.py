@@ -1,4 +1,4 @@
-"""Random streams (MODEL.md section 7), all spawned from scenario.seed with SeedSequence:
+"""Random streams (docs/model.md section 7), all spawned from scenario.seed with SeedSequence:
 
     spawn_key (0,)      the graph
     spawn_key (1,)      a seeding strategy that picks once per scenario

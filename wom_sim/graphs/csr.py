@@ -9,9 +9,20 @@ engines treat every agent as everyone's neighbour.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
+
+
+def repeat_index(counts: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    """[0]*counts[0] + [1]*counts[1] + ...: the owner of each item of concatenated rows
+    (of a CSR's row lengths: the source of every arc).
+
+    >>> repeat_index(np.array([2, 0, 1])).tolist()
+    [0, 0, 2]
+    """
+    return np.repeat(np.arange(np.asarray(counts).size, dtype=dtype), counts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +49,10 @@ class CSRGraph:
         if self.complete:
             return np.full(self.n, self.n - 1, dtype=np.int64)
         return np.diff(self.indptr)
+
+    def arc_sources(self, dtype: type = np.int32) -> np.ndarray:
+        """The source agent of every stored arc (aligned with `indices`)."""
+        return repeat_index(np.diff(self.indptr), dtype)
 
     def in_degree(self) -> np.ndarray:
         if self.complete or not self.directed:
@@ -168,24 +183,23 @@ def _sorted_csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray | N
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         return indptr, cols, data
     # LSD radix sort: stable group by column, then stable group by row.
-    cp, rows_by_col, data = _group(n, cols, rows, data, idx)
-    cols_by_col = np.repeat(np.arange(n, dtype=idx), np.diff(cp))
+    cp, rows_by_col, data = group_by_key(n, cols, rows, data, idx)
+    cols_by_col = repeat_index(np.diff(cp), idx)
     del cp
-    return _group(n, rows_by_col, cols_by_col, data, idx)
+    return group_by_key(n, rows_by_col, cols_by_col, data, idx)
 
 
 def _transpose(n: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray | None,
                idx: type) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """CSR of the transpose (stable counting sort; columns ascending in each row)."""
-    rows = np.repeat(np.arange(n, dtype=idx), np.diff(indptr))
-    return _group(n, indices, rows, data, idx)
+    return group_by_key(n, indices, repeat_index(np.diff(indptr), idx), data, idx)
 
 
 _BUCKET_BITS = 10  # about 2**10 buckets in the first pass of a bucketed counting sort
 _DIRECT_MAX_N = 1 << 19  # up to this many rows the counters fit in cache: one pass
 
 
-def _group(n: int, key: np.ndarray, payload: np.ndarray, data: np.ndarray | None,
+def group_by_key(n: int, key: np.ndarray, payload: np.ndarray, data: np.ndarray | None,
            idx: type) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Stable counting sort by key in [0, n): (indptr, payload, data) in key order.
 
@@ -245,3 +259,29 @@ def complete_graph(n: int) -> CSRGraph:
     """Mean-field mixing of n agents: no arcs are materialised."""
     return CSRGraph(indptr=np.zeros(n + 1, dtype=np.int64), indices=np.zeros(0, dtype=np.int32),
                     complete=True, name="complete")
+
+
+_TRANSPOSES: "weakref.WeakKeyDictionary[CSRGraph, tuple]" = weakref.WeakKeyDictionary()
+
+
+def transpose(graph: CSRGraph, with_ids: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """In-arcs of the graph, built once per graph and cached: (ptr, sources, arc ids).
+
+    Row v of the transpose lists the agents u with an arc u -> v; ``arc ids`` give the
+    place of each in-arc in graph.indices (needed only for per-arc probabilities). An
+    undirected graph stores both arcs of every edge, so it is its own transpose: its
+    arrays are used as they are (ids None) unless ids are asked for.
+    """
+    hit = _TRANSPOSES.get(graph)
+    if hit is not None and (hit[2] is not None or not with_ids):
+        return hit
+    if not graph.directed and not with_ids:
+        out: tuple[np.ndarray, np.ndarray, np.ndarray | None] = (graph.indptr, graph.indices, None)
+    else:
+        n, m = graph.n, graph.indices.size
+        ids = np.arange(m, dtype=np.int64)
+        idx = np.int32 if (n < _I32_MAX and m < _I32_MAX) else np.int64
+        tptr, tsrc, tid = _transpose(n, graph.indptr, graph.indices, ids, idx)
+        out = (tptr.astype(np.int64), tsrc.astype(np.int32), None if tid is None else tid.astype(np.int64))
+    _TRANSPOSES[graph] = out
+    return out

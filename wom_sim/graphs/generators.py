@@ -30,7 +30,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from wom_sim.graphs.csr import CSRGraph, complete_graph, from_arcs
+from .csr import CSRGraph, complete_graph, from_arcs
+from .kernels import success_positions
 
 __all__ = ["erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster", "sbm",
            "chung_lu", "complete"]
@@ -80,30 +81,6 @@ def _check_mean_degree(mean_degree, n: int) -> float:
 
 # ------------------------------------------------------------------- sampling helpers
 
-def _bernoulli_indices(total: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted int64 indices in [0, total), each present independently with probability p.
-
-    Geometric skips: the gap to the next hit is Geometric(p), so the cost is O(hits).
-    """
-    if total <= 0 or p <= 0.0:
-        return np.zeros(0, dtype=np.int64)
-    if p >= 1.0:
-        return np.arange(total, dtype=np.int64)
-    chunks = []
-    last = -1  # index of the last hit so far
-    while True:
-        expected = (total - 1 - last) * p
-        size = int(expected + 6.0 * math.sqrt(expected) + 64)
-        hits = np.cumsum(rng.geometric(p, size=size), dtype=np.int64)
-        hits += last
-        if hits[-1] >= total:
-            chunks.append(hits[:np.searchsorted(hits, total)])
-            break
-        chunks.append(hits)
-        last = int(hits[-1])
-    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-
-
 def _lower_triangle(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Invert k = i (i - 1) / 2 + j (0 <= j < i): the pair (i, j) of linear index k.
 
@@ -121,12 +98,12 @@ def _gnp_pairs(n: int, p: float, rng: np.random.Generator,
     if n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     if directed:
-        k = _bernoulli_indices(n * (n - 1), p, rng)
+        k = success_positions(rng, n * (n - 1), p)
         u = k // (n - 1)
         v = k - u * (n - 1)
         v += (v >= u)  # skip the diagonal
         return u, v
-    return _lower_triangle(_bernoulli_indices(n * (n - 1) // 2, p, rng))
+    return _lower_triangle(success_positions(rng, n * (n - 1) // 2, p))
 
 
 def _uniform_below(high: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -768,8 +745,9 @@ def chung_lu(n: int, exponent: float, mean_degree: float, rng: np.random.Generat
 
 # ----------------------------------------------------------------------- complete
 
-def complete(n: int) -> CSRGraph:
-    """Mean-field mixing of n agents (every agent is everyone's neighbour; no arcs)."""
+def complete(n: int, rng: np.random.Generator | None = None) -> CSRGraph:
+    """Mean-field mixing of n agents (every agent is everyone's neighbour; no arcs).
+    `rng` is accepted like every graph kind's builder takes it, and not used."""
     n = _check_int("n", n, 1)
     g = complete_graph(n)
     g.meta.update({"n": n})

@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from wom_sim.errors import GraphInputError
-from wom_sim.graphs.csr import CSRGraph, complete_graph, from_arcs
+from ..errors import GraphInputError
+from ..files import atomic_write
+from .csr import CSRGraph, complete_graph, from_arcs, repeat_index
 
 __all__ = ["read_edgelist", "write_edgelist", "read_npz", "write_npz", "from_networkx",
            "to_networkx"]
@@ -50,8 +51,11 @@ _CHECK_CHUNK = 1 << 24  # bytes read at a time when checking that a file is text
 # ----------------------------------------------------------------------- edge lists
 
 def read_edgelist(path, *, delimiter: str | None = None, weighted: bool = False,
-                  directed: bool = False) -> CSRGraph:
+                  directed: bool = False, rng: np.random.Generator | None = None) -> CSRGraph:
     """Read an edge list (see the module docstring for the format) into a CSRGraph.
+
+    `delimiter`: None or "whitespace" (any run of blanks), or ",". `rng` is accepted
+    like every graph kind's builder takes it, and not used.
 
     Undirected edges may be listed in either orientation; repeated edges and
     self-loops are dropped (the first weight seen is kept) and counted in
@@ -60,6 +64,8 @@ def read_edgelist(path, *, delimiter: str | None = None, weighted: bool = False,
     >>> g = read_edgelist("edges.txt")  # doctest: +SKIP
     """
     path = Path(path)
+    if delimiter == "whitespace":
+        delimiter = None
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
                                   or delimiter in "#\n\r"):
         raise ValueError(f"delimiter must be None (any whitespace) or one character such "
@@ -248,7 +254,7 @@ def write_edgelist(graph: CSRGraph, path) -> None:
     if graph.complete:
         raise ValueError("a complete (mean-field) graph has no stored edges to write; "
                          "save it with write_npz, or build it explicitly")
-    rows = np.repeat(np.arange(graph.n, dtype=np.int64), np.diff(graph.indptr))
+    rows = graph.arc_sources(np.int64)
     cols = graph.indices.astype(np.int64)
     w = graph.weights
     if not graph.directed:
@@ -285,27 +291,7 @@ def write_edgelist(graph: CSRGraph, path) -> None:
                 ws = w[a:a + step].astype(np.float64).tolist()
                 yield "".join(map("{} {} {:.9g}\n".format, us, vs, ws))
 
-    _atomic_write(Path(path), lines(), text=True)
-
-
-def _atomic_write(path: Path, chunks, *, text: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w" if text else "wb", **({"encoding": "utf-8"} if text else {})) as f:
-            if callable(chunks):
-                chunks(f)
-            else:
-                for chunk in chunks:
-                    f.write(chunk)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(Path(path), lines(), text=True)
 
 
 # ------------------------------------------------------------------------------ npz
@@ -331,7 +317,7 @@ def write_npz(graph: CSRGraph, path) -> None:
     if labels is not None:
         arrays["labels"] = np.array([str(x) for x in labels], dtype=str)
     arrays["meta_json"] = np.array(json.dumps(_jsonable(meta)))
-    _atomic_write(Path(path), lambda f: np.savez(f, **arrays), text=False)
+    atomic_write(Path(path), lambda f: np.savez(f, **arrays), text=False)
 
 
 def _jsonable(meta: dict) -> dict:
@@ -413,7 +399,7 @@ def read_npz(path) -> CSRGraph:
         return g
     indptr = indptr.astype(np.int64)
     indices = indices.astype(np.int32)
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    rows = repeat_index(np.diff(indptr))
     if (rows == indices).any():
         raise bad("self-loops (an arc u -> u)")
     if indices.size > 1:
@@ -521,7 +507,7 @@ def to_networkx(graph: CSRGraph):
     else:
         H = nx.DiGraph() if graph.directed else nx.Graph()
         H.add_nodes_from(range(graph.n))
-        rows = np.repeat(np.arange(graph.n, dtype=np.int64), np.diff(graph.indptr))
+        rows = graph.arc_sources(np.int64)
         cols = graph.indices.astype(np.int64)
         w = graph.weights
         if not graph.directed:

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import EngineView, ResponsePolicy, register
+from .base import EngineView, ResponsePolicy
 
 
-@register("none")
 class NoResponse(ResponsePolicy):
     """The firm does not listen: complaints run their course."""
     monitors = False
 
 
-@register("fixed_delay")
 class FixedDelay(ResponsePolicy):
     """A complainer detected at step s is answered at the end of step s + delay."""
 

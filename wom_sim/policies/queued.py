@@ -5,10 +5,9 @@ import heapq
 
 import numpy as np
 
-from . import EngineView, ResponsePolicy, register
+from .base import EngineView, ResponsePolicy
 
 
-@register("capacity")
 class Capacity(ResponsePolicy):
     """At most `capacity` responses per step. A complainer found at step s becomes
     answerable at s + delay and waits in a queue: `fifo` (first found, first answered)
@@ -43,7 +42,6 @@ class Capacity(ResponsePolicy):
         return not self._waiting and not self._heap
 
 
-@register("threshold")
 class Threshold(ResponsePolicy):
     """The firm starts answering only once the negative messages of one step exceed
     `threshold`, then keeps answering (with `delay`). Complainers found earlier wait in

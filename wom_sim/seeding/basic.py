@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import register
-
-
-@register("random", per_replicate=True)
 def random_seeds(graph, budget: int, rng: np.random.Generator, scenario=None) -> np.ndarray:
     """Uniformly random distinct agents: the baseline every strategy must beat."""
     return rng.choice(graph.n, size=budget, replace=False).astype(np.int32)
 
 
-@register("degree")
 def top_degree(graph, budget: int, rng: np.random.Generator, scenario=None) -> np.ndarray:
     """The `budget` agents with most followers (out-degree); ties go to the lower id.
 

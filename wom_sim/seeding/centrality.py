@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from . import register
+from ..graphs.csr import from_arcs, repeat_index
+
 
 __all__ = ["pagerank_scores", "pagerank_seeds", "core_number", "kcore_seeds"]
 
@@ -81,15 +82,9 @@ def _row_positions(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return shift + np.arange(total, dtype=np.int64)
 
 
-def _arc_sources(graph) -> np.ndarray:
-    """Source node of every stored arc (int32, aligned with ``graph.indices``)."""
-    return np.repeat(np.arange(graph.n, dtype=np.int32), np.diff(graph.indptr))
-
-
 def _reverse(graph):
     """The CSR of the reversed arcs (in-neighbours of each node), duplicates kept."""
-    from wom_sim.graphs.csr import from_arcs
-    return from_arcs(graph.n, graph.indices, _arc_sources(graph), directed=True,
+    return from_arcs(graph.n, graph.indices, graph.arc_sources(), directed=True,
                      dedup=False, drop_self_loops=False)
 
 
@@ -150,7 +145,6 @@ def pagerank_scores(graph, alpha: float = PAGERANK_ALPHA, tol: float = PAGERANK_
     raise RuntimeError(f"PageRank did not converge in {max_iter} iterations (alpha = {alpha})")
 
 
-@register("pagerank")
 def pagerank_seeds(graph, budget: int, rng: np.random.Generator | None = None,
                    scenario=None) -> np.ndarray:
     """The ``budget`` agents of highest PageRank in the spread direction; ties to the lower id.
@@ -238,7 +232,7 @@ def core_number(graph) -> np.ndarray:
 
 
 def _self_loops(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray | None:
-    src = np.repeat(np.arange(indptr.size - 1, dtype=indices.dtype), np.diff(indptr))
+    src = repeat_index(np.diff(indptr), indices.dtype)
     loop = src == indices
     return loop if loop.any() else None
 
@@ -251,7 +245,6 @@ def _drop_arcs(indptr, indices, drop):
     return kept[indptr], indices[~drop]
 
 
-@register("kcore")
 def kcore_seeds(graph, budget: int, rng: np.random.Generator | None = None,
                 scenario=None) -> np.ndarray:
     """The ``budget`` agents of highest core number; ties by followers, then lower id.

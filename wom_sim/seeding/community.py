@@ -29,8 +29,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from . import register
-from .centrality import _arc_sources, _check_budget, _mean_field_seeds, _row_positions
+from ..graphs.csr import from_arcs, repeat_index
+
+from .centrality import _check_budget, _mean_field_seeds, _row_positions
 
 __all__ = ["community_seeds", "detect_communities", "fast_louvain", "label_propagation",
            "louvain", "modularity", "allocate_seats", "within_degree"]
@@ -100,14 +101,13 @@ def _undirected(graph):
     """The simple undirected graph of the arcs (either direction), no self-loops."""
     if not graph.directed:
         return graph
-    from wom_sim.graphs.csr import from_arcs
-    return from_arcs(graph.n, _arc_sources(graph), graph.indices, directed=False)
+    return from_arcs(graph.n, graph.arc_sources(), graph.indices, directed=False)
 
 
 def louvain(graph, rng: np.random.Generator) -> np.ndarray:
     """Louvain communities (networkx, seeded from ``rng``) of an undirected graph: labels."""
     import networkx as nx
-    src = _arc_sources(graph)
+    src = graph.arc_sources()
     half = src < graph.indices
     G = nx.Graph()
     G.add_nodes_from(range(graph.n))
@@ -132,7 +132,7 @@ def _colour_classes(indptr: np.ndarray, indices: np.ndarray, rng: np.random.Gene
     """
     n = indptr.size - 1
     deg = np.diff(indptr)
-    src = np.repeat(np.arange(n, dtype=np.int32), deg)
+    src = repeat_index(deg, np.int32)
     half = src < indices
     s, t = src[half], indices[half]
     del src, half
@@ -179,7 +179,7 @@ def _neighbour_runs(indptr: np.ndarray, indices: np.ndarray, labels: np.ndarray,
     m.has_sorted_indices = False
     m.sort_indices()
     nb = m.indices
-    row = np.repeat(np.arange(nodes.size), counts)
+    row = repeat_index(counts)
     start = np.ones(nb.size, dtype=bool)
     start[1:] = (nb[1:] != nb[:-1]) | (row[1:] != row[:-1])
     run = np.flatnonzero(start)
@@ -287,7 +287,7 @@ def modularity(graph, labels: np.ndarray) -> float:
     arcs = graph.n_arcs
     if arcs == 0:
         return 0.0
-    src = _arc_sources(graph)
+    src = graph.arc_sources()
     inside = int(np.count_nonzero(labels[src] == labels[graph.indices]))
     del src
     deg_by_label = np.bincount(labels, weights=np.diff(graph.indptr).astype(np.float64))
@@ -323,7 +323,7 @@ def fast_louvain(graph, rng: np.random.Generator, max_levels: int = 32,
     assign = np.arange(n, dtype=np.int64)  # agent -> node of the current level
     for _ in range(max_levels):
         n_level = indptr.size - 1
-        row = np.repeat(np.arange(n_level, dtype=np.int32), np.diff(indptr))
+        row = repeat_index(np.diff(indptr), np.int32)
         k = np.bincount(row, weights=weights, minlength=n_level) + self_w
         m2 = float(k.sum())
         if m2 == 0.0:
@@ -419,12 +419,11 @@ def allocate_seats(sizes: np.ndarray, budget: int) -> np.ndarray:
 
 def within_degree(graph, labels: np.ndarray) -> np.ndarray:
     """Followers of each agent inside its own community (out-arcs to the same label)."""
-    src = _arc_sources(graph)
+    src = graph.arc_sources()
     same = labels[src] == labels[graph.indices]
     return np.bincount(src[same], minlength=graph.n).astype(np.int64)
 
 
-@register("community")
 def community_seeds(graph, budget: int, rng: np.random.Generator, scenario=None) -> np.ndarray:
     """KOLs spread over communities in proportion to their size, best-connected first in each.
 

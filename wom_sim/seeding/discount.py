@@ -15,61 +15,10 @@ import heapq
 
 import numpy as np
 
-from . import register
+from ..model.theory import uniform_transmissibility
 from .centrality import _check_budget, _mean_field_seeds, _reverse
 
-__all__ = ["degree_discount_seeds", "degree_discount", "effective_transmissibility",
-           "DEFAULT_TRANSMISSIBILITY"]
-
-DEFAULT_TRANSMISSIBILITY = 0.01  # p when no scenario is given (Chen et al.'s small-p regime)
-
-
-def effective_transmissibility(scenario, graph) -> float:
-    """The independent-cascade probability p that stands for the scenario's telling.
-
-    - ``scenario is None``: ``DEFAULT_TRANSMISSIBILITY`` (0.01).
-    - ``cascade`` mode: a sharer active for ``active_steps`` steps tells each follower
-      with probability T per step, so it tells a given follower with probability
-      1 - (1 - T)^active_steps (= T for classic IC). With per-arc weights (which
-      override T), the mean of that over the arcs.
-    - ``retell`` mode (approximation): a sharer with mean tells mu tells a given one
-      of its d neighbours with probability about min(1, mu / d); with d the graph's
-      mean out-degree and the share probability, averaged over the experience:
-      p = (1 - q) s+ min(1, mu+ / d) + q s- min(1, mu- / d),
-      q = ``p_negative_experience``, mu+/- = ``positive_tells``/``negative_tells``,
-      s+/- = ``share_prob``/``share_prob_negative`` (default ``share_prob``). When both
-      means are below d and s+ = s-, this is share_prob * min(1, mu / d) with mu the
-      mixture (1 - q) mu+ + q mu-. It ignores repeats (a retelling sharer picks
-      ``tells_per_step`` distinct neighbours per step, so a neighbour may be told
-      twice: it overestimates p when mu approaches d), the degree spread (hubs tell a
-      smaller share of their followers) and the funnel (a hearer must still go through
-      it and buy before it retells).
-    - ``bass`` mode: each adopted neighbour adds q / d to an agent's per-step adoption
-      probability; p = min(1, q_imitation / d), with d the mean degree.
-    A graph without arcs gives min(1, mu / d) = 1 (a sharer tells all of nobody).
-    """
-    if scenario is None:
-        return DEFAULT_TRANSMISSIBILITY
-    w = scenario.wom
-    if w.mode == "cascade":
-        steps = w.active_steps
-        if graph.weights is not None and graph.weights.size:
-            wt = graph.weights.astype(np.float64)
-            return float(np.mean(1.0 - (1.0 - np.clip(wt, 0.0, 1.0)) ** steps))
-        return float(1.0 - (1.0 - w.transmissibility) ** steps)
-    dbar = float(graph.out_degree().mean()) if graph.n else 0.0
-
-    def told(mu: float) -> float:
-        return 1.0 if dbar <= 0 else min(1.0, mu / dbar)
-
-    if w.mode == "retell":
-        q = w.p_negative_experience
-        s_pos = w.share_prob
-        s_neg = w.share_prob if w.share_prob_negative is None else w.share_prob_negative
-        return float((1 - q) * s_pos * told(w.positive_tells) + q * s_neg * told(w.negative_tells))
-    if w.mode == "bass":
-        return float(told(w.q_imitation))
-    raise ValueError(f"effective_transmissibility: unknown wom.mode {w.mode!r}")
+__all__ = ["degree_discount_seeds", "degree_discount"]
 
 
 def degree_discount(graph, budget: int, p: float) -> np.ndarray:
@@ -145,7 +94,6 @@ def degree_discount(graph, budget: int, p: float) -> np.ndarray:
     return picks
 
 
-@register("degree_discount")
 def degree_discount_seeds(graph, budget: int, rng: np.random.Generator | None = None,
                           scenario=None) -> np.ndarray:
     """Degree discount: the best-followed agents, discounted for overlap with earlier picks.
@@ -158,7 +106,7 @@ def degree_discount_seeds(graph, budget: int, rng: np.random.Generator | None = 
     good as the greedy hill-climbing of Kempe et al. at a millionth of the cost;
     REFERENCE.md's "KOL club" trap shows the gap to top-degree (353 vs 278 reached).
 
-    p is ``effective_transmissibility(scenario, graph)``: the scenario's cascade
+    p is ``uniform_transmissibility(scenario, graph)``: the scenario's cascade
     transmissibility, an approximation for retell and bass modes, 0.01 with no
     scenario. Directed graphs use the follower/followee split of ``degree_discount``.
     Cost: a sort of the degrees plus budget heap updates of the picks' neighbours;
@@ -172,4 +120,4 @@ def degree_discount_seeds(graph, budget: int, rng: np.random.Generator | None = 
         return _mean_field_seeds(budget)
     if budget == 0:
         return np.zeros(0, dtype=np.int32)
-    return degree_discount(graph, budget, effective_transmissibility(scenario, graph))
+    return degree_discount(graph, budget, uniform_transmissibility(scenario, graph))

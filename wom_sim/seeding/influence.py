@@ -10,19 +10,10 @@ IC model returned by :func:`ic_approximation`:
   independently with the arc's transmissibility ``p_a`` (uniform, per source agent,
   or per arc; formulas in :func:`ic_approximation`).
 
-Live-edge formulation (the exact objective both strategies estimate). Each arc a draws
-one uniform U_a. It is *live* (later hop) if U_a < p_a and *first-hop live* if
-U_a < max(first, p_a). Then
-
-    reach(S) = S  U  closure_live( S  U  first-hop-live out-neighbours of S ),
-
-and spread(S) = E|reach(S)|. When ``first >= p_a`` (the usual case: kol_reach 0.3,
-T 0.05) this is exactly "KOLs broadcast once with kol_reach, every hearer relays with
-p_a; a KOL never relays", since a live arc is then also first-hop live. When
-``first < p_a`` a KOL's arc counts as live with p_a instead (as if a KOL also retold):
-a small overestimate for such arcs. reach(S) is a union of per-seed reach sets in every
-live-edge world, so spread is monotone and submodular: greedy is (1 - 1/e)-optimal,
-and CELF's lazy evaluations are exact on any fixed set of worlds.
+The objective and its live-edge formulation are documented in wom_sim.model.theory,
+which builds the IC model (`ic_approximation`). reach(S) is monotone and submodular, so
+greedy is (1 - 1/e)-optimal, and CELF's lazy evaluations are exact on any fixed set of
+worlds.
 
 * ``greedy``: CELF lazy greedy (Leskovec et al. 2007) on R pre-drawn live-edge worlds
   (common random numbers: every marginal gain is measured on the same worlds, so the
@@ -41,222 +32,21 @@ from __future__ import annotations
 import heapq
 import math
 import time
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import register
-from ..graphs.csr import CSRGraph
+from ..graphs.csr import CSRGraph, group_by_key, repeat_index, transpose
+from ..graphs.kernels import ranges, success_positions
+from ..model.theory import ICModel, ic_approximation
 
 #: statistics of the last call of each strategy, by strategy name
 LAST_STATS: dict[str, dict] = {}
-
-#: transmissibility used when neither a scenario, p nor arc weights say it (the same
-#: default as degree_discount's, so that strategies compare on one model)
-DEFAULT_P = 0.01
 
 #: greedy keeps R live-edge worlds of the whole graph in memory: this size is its limit
 GREEDY_MAX_AGENTS = 20_000
 
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
-
-
-# ============================================================================ IC model
-
-@dataclass(frozen=True, eq=False)
-class ICModel:
-    """An independent-cascade model on a graph: first-hop and later-hop arc probabilities.
-
-    Exactly one of ``p`` (one probability for every arc), ``node_p`` (per agent: the
-    probability of each of its out-arcs) or ``arc_p`` (per arc, aligned with
-    ``graph.indices``) gives the later hops p_a. A seed's arc carries its broadcast with
-    max(first, p_a) (module docstring), so first = 0 means "the arc's own p_a".
-    """
-
-    first: float
-    p: float | None = None
-    node_p: np.ndarray | None = None
-    arc_p: np.ndarray | None = None
-    terms: dict = field(default_factory=dict)  # the factors it was derived from
-    description: str = ""
-
-    @property
-    def uniform(self) -> bool:
-        return self.p is not None
-
-    def arc_probs(self, graph: CSRGraph) -> np.ndarray:
-        """Later-hop probability of every arc (float64, aligned with graph.indices)."""
-        if self.p is not None:
-            return np.full(graph.indices.size, self.p, dtype=np.float64)
-        if self.node_p is not None:
-            return np.repeat(self.node_p.astype(np.float64), np.diff(graph.indptr))
-        return np.asarray(self.arc_p, dtype=np.float64)
-
-    def max_p(self) -> float:
-        if self.p is not None:
-            return float(self.p)
-        arr = self.node_p if self.node_p is not None else self.arc_p
-        return float(arr.max()) if arr.size else 0.0
-
-
-def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
-                     first: float | None = None) -> ICModel:
-    """The independent cascade that ``greedy`` and ``ris`` optimise for a scenario.
-
-    First hop (a KOL's broadcast): each follower is reached with ``first`` =
-    ``seeding.kol_reach`` (MODEL.md section 4, exactly the engine's rule).
-
-    Later hops: an agent u who heard the message (IC-"active" = aware) tells each
-    out-neighbour v with
-
-        p_uv = b * tell_uv,
-
-    b    = P(a hearer becomes a positive sharer):
-           funnel "none": ``share_prob`` (a positive hearer adopts at once);
-           other funnels: P_buy(H) * (1 - p_negative_experience) * share_prob, where
-           P_buy(H) is the probability of walking through every pre-purchase stage
-           within H = steps - 2 steps (the most a follower of a KOL has) with the base
-           advance probabilities and the SICAS skip, computed exactly by a Markov chain
-           (see :func:`purchase_probability`). Approximations: positive-message and
-           brand boosts are ignored (P_buy is a lower bound for them), rejection by
-           negative word of mouth is ignored (an upper bound), and later hearers are
-           given the same horizon (an upper bound).
-    tell = P(a sharer tells a given out-neighbour), given its out-degree d:
-           cascade: 1 - (1 - T)^active_steps, with T the arc weight when the graph
-           has weights, else ``transmissibility`` (exact for the engine);
-           retell: a sharer with X tells (X from ``tells_distribution`` with mean
-           ``positive_tells``) tells c = min(tells_per_step, d) distinct neighbours
-           per step, so a given neighbour is missed with
-           (1 - c/d)^floor(X/c) * (1 - (X mod c)/d); tell = 1 - E_X[that], per source
-           out-degree (exact for one sharer, see :func:`retell_tell_probability`).
-
-    The IC treats the arcs out of one agent as independent; in the engine they are
-    correlated through that agent's purchase and its number of tells (same marginals).
-    The IC reach approximates the ``aware`` count (seeds included); under funnel
-    "none" with share_prob 1 in cascade mode it is exactly the engine's model.
-
-    Without a scenario: ``first`` = later = ``p`` (or each arc's weight, or DEFAULT_P):
-    the plain IC. ``p`` overrides the later-hop probability and ``first`` the first
-    hop in any case. Bass mode has no telling cascade and is refused (ValueError).
-    """
-    if p is not None and not 0.0 <= p <= 1.0:
-        raise ValueError(f"p = {p} must lie in [0, 1]")
-    if first is not None and not 0.0 <= first <= 1.0:
-        raise ValueError(f"first = {first} must lie in [0, 1]")
-    if scenario is None:
-        if p is None and graph.weights is not None:
-            w = np.clip(graph.weights.astype(np.float64), 0.0, 1.0)
-            # first = 0: a seed's arc is first-hop live with max(0, w) = its own weight
-            return ICModel(first=0.0 if first is None else float(first), arc_p=w,
-                           terms={"weights": True}, description="plain IC on the arc weights")
-        pp = DEFAULT_P if p is None else float(p)
-        return ICModel(first=pp if first is None else float(first), p=pp,
-                       terms={"p": pp}, description=f"plain IC, p = {pp:g}")
-
-    w = scenario.wom
-    kol_reach = float(scenario.seeding.kol_reach) if first is None else float(first)
-    if w.mode == "bass":
-        raise ValueError("greedy and ris optimise an independent-cascade approximation of "
-                         "the telling modes (retell, cascade); wom.mode = 'bass' has no "
-                         "telling: use the degree or random strategy")
-    b, terms = sharer_probability(scenario)
-    if p is not None:
-        return ICModel(first=kol_reach, p=float(p), terms={**terms, "p_override": float(p)},
-                       description=f"IC, first hop {kol_reach:g}, later hops p = {p:g}")
-    if w.mode == "cascade":
-        a = w.active_steps
-        if graph.weights is not None and not graph.complete:
-            wts = np.clip(graph.weights.astype(np.float64), 0.0, 1.0)
-            arc_p = b * (1.0 - (1.0 - wts) ** a)
-            return ICModel(first=kol_reach, arc_p=arc_p, terms={**terms, "tell": "weights"},
-                           description=f"IC, first hop {kol_reach:g}, later hops b * (1-(1-w)^{a})")
-        tell = 1.0 - (1.0 - w.transmissibility) ** a
-        terms = {**terms, "tell": tell}
-        return ICModel(first=kol_reach, p=b * tell, terms=terms,
-                       description=f"IC, first hop {kol_reach:g}, later hops {b * tell:.4g}")
-    # retell: per-source probability from its out-degree
-    deg = graph.out_degree()
-    node_p = np.zeros(graph.n, dtype=np.float64)
-    pos = deg > 0
-    if pos.any():
-        ud = np.flatnonzero(np.bincount(deg[pos]))  # distinct degrees (no hashing unique)
-        tell = np.zeros(int(ud[-1]) + 1)
-        tell[ud] = retell_tell_probability(ud, w.positive_tells, w.tells_distribution,
-                                           w.tells_per_step)
-        node_p[pos] = b * tell[deg[pos]]
-    return ICModel(first=kol_reach, node_p=node_p, terms={**terms, "tell": "per out-degree"},
-                   description=f"IC, first hop {kol_reach:g}, later hops b * tell(out-degree)")
-
-
-def sharer_probability(scenario) -> tuple[float, dict]:
-    """b = P(a hearer of a positive message becomes a positive sharer), with its factors."""
-    from ..funnels import build_funnel
-    w = scenario.wom
-    f = build_funnel(scenario.funnel)
-    if f.is_contagion:
-        return float(w.share_prob), {"p_buy": 1.0, "p_positive": 1.0, "share_prob": w.share_prob}
-    horizon = max(scenario.scenario.steps - 2, 0)
-    p_buy = purchase_probability(f.advance, f.skip, horizon)
-    p_pos = 1.0 - w.p_negative_experience
-    return p_buy * p_pos * w.share_prob, {"p_buy": p_buy, "p_positive": p_pos,
-                                          "share_prob": w.share_prob, "horizon": horizon}
-
-
-def purchase_probability(advance, skip: float, horizon: int) -> float:
-    """P(an agent entering the first stage reaches Action within `horizon` steps).
-
-    Each step an agent in pre-purchase stage s advances with advance[s]; from the first
-    stage it jumps straight to Action with `skip` first (the engine's SICAS rule).
-    Exact for the base probabilities, by a power of the stage transition matrix.
-    """
-    adv = [float(a) for a in advance]
-    F = len(adv)
-    if F == 0:
-        return 1.0
-    M = np.zeros((F + 1, F + 1))
-    for s, a in enumerate(adv):
-        j = skip if s == 0 else 0.0
-        M[s, s] = (1 - j) * (1 - a)
-        M[s, s + 1] += (1 - j) * a
-        M[s, F] += j
-    M[F, F] = 1.0
-    return float(np.linalg.matrix_power(M, int(horizon))[0, F])
-
-
-def _tells_pmf(mean: float, dist: str) -> tuple[np.ndarray, np.ndarray]:
-    """Support and probabilities of a sharer's number of tells (the engine's draw_tells)."""
-    if dist == "fixed":
-        return np.array([int(round(mean))]), np.array([1.0])
-    if dist == "poisson":
-        from scipy.stats import poisson
-        hi = int(poisson.isf(1e-13, mean)) + 1 if mean > 0 else 0
-        xs = np.arange(hi + 1)
-        return xs, poisson.pmf(xs, mean)
-    if mean <= 0:
-        return np.array([0]), np.array([1.0])
-    q = min(1.0, 1.0 / max(mean, 1.0))
-    if q >= 1.0:
-        return np.array([1]), np.array([1.0])
-    hi = int(math.ceil(math.log(1e-13) / math.log1p(-q))) + 1
-    xs = np.arange(1, hi + 1)
-    return xs, q * (1 - q) ** (xs - 1)
-
-
-def retell_tell_probability(degrees, mean: float, dist: str, per_step: int) -> np.ndarray:
-    """P(a retell sharer of out-degree d tells a given out-neighbour), for each d >= 1."""
-    d = np.asarray(degrees, dtype=np.float64)
-    xs, px = _tells_pmf(mean, dist)
-    out = np.empty(d.size)
-    chunk = max(1, 4_000_000 // max(xs.size, 1))
-    for a in range(0, d.size, chunk):
-        dd = d[a:a + chunk, None]
-        c = np.minimum(float(per_step), dd)
-        full = np.floor(xs[None, :] / c)
-        rem = xs[None, :] - full * c
-        miss = (1.0 - c / dd) ** full * (1.0 - rem / dd)
-        out[a:a + chunk] = 1.0 - miss @ px
-    return np.clip(out, 0.0, 1.0)
 
 
 def _model_for(graph: CSRGraph, scenario, model: ICModel | None, p: float | None) -> ICModel:
@@ -268,19 +58,8 @@ def _model_for(graph: CSRGraph, scenario, model: ICModel | None, p: float | None
 # ============================================================================ sampling
 
 def _hit_positions(total: int, prob: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted positions in [0, total) of Bernoulli(prob) successes: geometric gaps."""
-    if total <= 0 or prob <= 0:
-        return _EMPTY_I64
-    if prob >= 1:
-        return np.arange(total, dtype=np.int64)
-    expected = total * prob
-    draws = int(expected + 6 * math.sqrt(expected) + 16)
-    pos = np.cumsum(rng.geometric(prob, size=draws), dtype=np.int64) - 1
-    parts = [pos]
-    while parts[-1][-1] < total:
-        parts.append(np.cumsum(rng.geometric(prob, size=draws), dtype=np.int64) + parts[-1][-1])
-    pos = np.concatenate(parts) if len(parts) > 1 else pos
-    return pos[: np.searchsorted(pos, total)]
+    """Sorted positions in [0, total) of Bernoulli(prob) successes (geometric skips)."""
+    return success_positions(rng, total, prob)
 
 
 def _sample_arcs(ptr: np.ndarray, nodes: np.ndarray, prob, pmax: float,
@@ -308,13 +87,7 @@ def _sample_arcs(ptr: np.ndarray, nodes: np.ndarray, prob, pmax: float,
 
 def _ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Concatenated index ranges ptr[r]:ptr[r+1] of `rows`."""
-    starts = ptr[rows]
-    cnt = ptr[rows + 1] - starts
-    total = int(cnt.sum())
-    if total == 0:
-        return _EMPTY_I64
-    shift = np.repeat(starts - (np.cumsum(cnt) - cnt), cnt)
-    return np.arange(total, dtype=np.int64) + shift
+    return ranges(ptr[rows], ptr[rows + 1] - ptr[rows])
 
 
 # ============================================================================ greedy / CELF
@@ -340,7 +113,7 @@ class LiveEdgeSpread:
             raise ValueError("samples must be >= 1")
         self.n, self.R = n, R
         m = graph.indices.size
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+        src = graph.arc_sources(np.int64)
         kfirst = float(model.first)
         if model.uniform:
             c = max(kfirst, float(model.p))
@@ -513,7 +286,6 @@ def _trivial(graph: CSRGraph, budget: int, name: str) -> np.ndarray | None:
     return None
 
 
-@register("greedy")
 def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
                  samples: int = 200, model: ICModel | None = None,
                  p: float | None = None) -> np.ndarray:
@@ -540,38 +312,6 @@ def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenari
 
 
 # ============================================================================ RIS / IMM
-
-_TRANSPOSES: "weakref.WeakKeyDictionary[CSRGraph, tuple]" = weakref.WeakKeyDictionary()
-
-
-def transpose(graph: CSRGraph, with_ids: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """In-arcs of the graph, built once per graph and cached: (ptr, sources, arc ids).
-
-    Row v of the transpose lists the agents u with an arc u -> v; ``arc ids`` give the
-    place of each in-arc in graph.indices (needed only for per-arc probabilities). An
-    undirected graph stores both arcs of every edge, so it is its own transpose: its
-    arrays are used as they are (ids None) unless ids are asked for.
-    """
-    hit = _TRANSPOSES.get(graph)
-    if hit is not None and (hit[2] is not None or not with_ids):
-        return hit
-    if not graph.directed and not with_ids:
-        out = (graph.indptr, graph.indices, None)
-    else:
-        out = _transpose_with_ids(graph)
-    _TRANSPOSES[graph] = out
-    return out
-
-
-def _transpose_with_ids(graph: CSRGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from ..graphs.csr import _transpose
-    n, m = graph.n, graph.indices.size
-    ids = np.arange(m, dtype=np.int64)
-    idx = np.int32 if (n < 2**31 - 1 and m < 2**31 - 1) else np.int64
-    tptr, tsrc, tid = _transpose(n, graph.indptr, graph.indices, ids, idx)
-    return tptr.astype(np.int64), tsrc.astype(np.int32), tid.astype(np.int64)
-
 
 def _in_arc_probs(graph: CSRGraph, model: ICModel):
     """The transpose (ptr, sources) with each in-arc's live probability and its extra
@@ -731,8 +471,7 @@ class RRSampler:
         kept = np.flatnonzero(~hit)
         local = np.full(B, -1, dtype=np.int32)
         local[kept] = np.arange(kept.size, dtype=np.int32)
-        from ..graphs.csr import _group
-        ptr, nodes, _ = _group(kept.size, local[r_all], v_all.astype(np.int32), None, np.int32)
+        ptr, nodes, _ = group_by_key(kept.size, local[r_all], v_all.astype(np.int32), None, np.int32)
         return RRSets(ptr, nodes, int(hit.sum()))
 
 
@@ -814,8 +553,7 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=()) -> tuple[np.ndarray, int
     """
     nodes = rr.nodes
     n_sets = rr.ptr.size - 1
-    set_of = np.repeat(np.arange(n_sets, dtype=np.int32 if n_sets < 2**31 - 1 else np.int64),
-                       np.diff(rr.ptr))
+    set_of = repeat_index(np.diff(rr.ptr), np.int32 if n_sets < 2**31 - 1 else np.int64)
     iptr, sets_by_node = _inverted_index(n, nodes, set_of)
     counts = np.diff(iptr)
     del set_of
@@ -852,11 +590,10 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=()) -> tuple[np.ndarray, int
 def _inverted_index(n: int, nodes: np.ndarray, set_of: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """agent -> the RR sets holding it, as CSR: a counting sort (scipy's coo->csr)."""
-    from ..graphs.csr import _group
     if nodes.size == 0:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     idx = np.int32 if (set_of.dtype == np.int32 and nodes.size < 2**31 - 1) else np.int64
-    iptr, sets, _ = _group(n, nodes.astype(idx, copy=False), set_of.astype(idx, copy=False),
+    iptr, sets, _ = group_by_key(n, nodes.astype(idx, copy=False), set_of.astype(idx, copy=False),
                            None, idx)
     return iptr, sets
 
@@ -1021,7 +758,6 @@ def imm(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
                      sentinel_certified=bool(certified), coverage_upper=n * upper / final.n_sets)
 
 
-@register("ris")
 def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
               eps: float = 0.1, ell: float = 1.0, model: ICModel | None = None,
               p: float | None = None, sentinel=None) -> np.ndarray:

@@ -1,62 +1,39 @@
-"""Classroom figures (matplotlib, Agg): the funnel, the four SICAS differences, and a
-network snapshot coloured by stage. One colour per funnel position in every figure, so
-that a stage looks the same in the stacked areas and on the network."""
+"""Classroom figures: the funnel, the four SICAS differences, and a network snapshot
+coloured by stage. Colours and stage names come from wom_sim.viz.style, so a stage looks
+the same in the stacked areas, on the network, in `wom-sim run`'s figures and on the page."""
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import networkx as nx
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from ..funnels import Funnel
+from ..stats import mean_ci
+from ..viz import style
+from ..viz.figure import new_figure
+from ..viz.style import ACTION, DONE, FUNNELS, NEG_SHARE, NEGATIVE, POSITIVE, REJECTED, UNAWARE, stage_colour
+from . import tables
+from .recorder import MAX_LAG, FunnelRecord
 
-from ..funnels import Funnel  # noqa: E402
-from ..plots import _save  # noqa: E402
-from ..results import mean_ci  # noqa: E402
-from . import tables  # noqa: E402
-from .recorder import MAX_LAG, NEG_SHARE, FunnelRecord  # noqa: E402
-
-FUNNEL_COLOURS = {"aisas": "#3a6fb0", "sicas": "#e07b28"}
-UNAWARE, ACTION, SHARE_POS, SHARE_NEG, DONE, REJECTED = (
-    "#d9d9d9", "#d9f0a3", "#41ab5d", "#fd8d3c", "#00441b", "#cb181d")
 FORMATS = ("png", "svg")
 
 
-def save(fig, folder: Path, stem: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+def save(fig: Figure, folder: Path, stem: str, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write a figure once per format (SVG without a date, so reruns give the same bytes)."""
     paths = []
-    for i, ext in enumerate(formats):
+    for ext in formats:
         path = Path(folder) / f"{stem}.{ext}"
-        if i == len(formats) - 1:
-            if ext == "svg":
-                fig.savefig(path, metadata={"Date": None})
-                plt.close(fig)
-            else:
-                _save(fig, path)
-        else:
-            fig.savefig(path, metadata={"Date": None} if ext == "svg" else None)
+        fig.savefig(path, metadata={"Date": None} if ext == "svg" else None)
         paths.append(path)
     return paths
-
-
-def pre_colours(f: Funnel) -> list:
-    """Light to dark blue for the pre-purchase stages (further = darker)."""
-    return [plt.get_cmap("Blues")(x) for x in np.linspace(0.3, 0.85, max(f.n_pre, 1))][:f.n_pre]
-
-
-def stage_colour(f: Funnel, code: int):
-    if code == NEG_SHARE:
-        return SHARE_NEG
-    if code == 0:
-        return UNAWARE
-    if 1 <= code <= f.n_pre:
-        return pre_colours(f)[code - 1]
-    return {f.ACTION: ACTION, f.SHARE: SHARE_POS, f.REJECTED: REJECTED, f.DONE: DONE}[code]
 
 
 def _fname(kind: str) -> str:
@@ -68,11 +45,11 @@ def _fname(kind: str) -> str:
 
 def _stack(ax, rec: FunnelRecord, ymax: float) -> None:
     f = rec.funnel
-    codes = [f.DONE, f.SHARE, f.ACTION, *range(f.n_pre, 0, -1), f.REJECTED, 0]
+    codes = list(reversed(style.stage_order(f)))  # the legend lists them top to bottom
     names = f.code_names()
     series = [rec.metric(f"stage_{names[c]}").mean(axis=0) for c in codes]
     steps = np.arange(series[0].size)
-    labels = [tables.name(names[c]) + (" (bought, not telling)" if c == f.ACTION else
+    labels = [style.stage_label(names[c]) + (" (bought, not telling)" if c == f.ACTION else
                                        " (telling)" if c == f.SHARE else
                                        " (bought, told all)" if c == f.DONE else "") for c in codes]
     ax.stackplot(steps, series, labels=labels, colors=[stage_colour(f, c) for c in codes], alpha=0.95,
@@ -94,7 +71,7 @@ def _conversion_bars(ax, recs: list[FunnelRecord], convs: list[list[tables.Row]]
         x = np.arange(n) + (j - (len(recs) - 1) / 2) * width
         m = np.array([r.mean for r in rows]) * 100
         err = np.array([[max(r.mean - r.lo, 0) for r in rows], [max(r.hi - r.mean, 0) for r in rows]]) * 100
-        ax.bar(x, m, width * 0.95, yerr=np.nan_to_num(err), capsize=3, color=FUNNEL_COLOURS[rec.kind],
+        ax.bar(x, m, width * 0.95, yerr=np.nan_to_num(err), capsize=3, color=FUNNELS[rec.kind],
                label=_fname(rec.kind), edgecolor="white")
         for xi, mi, hi in zip(x, m, m + err[1]):
             if math.isfinite(mi):
@@ -104,7 +81,7 @@ def _conversion_bars(ax, recs: list[FunnelRecord], convs: list[list[tables.Row]]
         parts = []
         for rec, rows in zip(recs, convs):
             a, b = rows[i].key.split("->")
-            text = f"{tables.name(a, short=True)} →\n{tables.name(b, short=True)}"
+            text = f"{style.stage_label(a, short=True)} →\n{style.stage_label(b, short=True)}"
             parts.append(text if len(recs) == 1 else f"{_fname(rec.kind)}: " + text.replace("\n", " "))
         labels.append("\n".join(parts))
     ax.set_xticks(np.arange(n), labels, fontsize=8)
@@ -121,13 +98,13 @@ def funnel_figure(recs: list[FunnelRecord], convs: list[list[tables.Row]]):
     and stage-to-stage conversion rates with 95% intervals."""
     n = int(tables.population(recs[0])[0])
     if len(recs) == 1:
-        fig = plt.figure(figsize=(14, 6.2), dpi=120)
+        fig = Figure(figsize=(14, 6.2), dpi=120)
         gs = fig.add_gridspec(1, 2, width_ratios=[1, 1], wspace=0.25)
         _stack(fig.add_subplot(gs[0, 0]), recs[0], n)
         _conversion_bars(fig.add_subplot(gs[0, 1]), recs, convs)
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.27, top=0.86)
     else:
-        fig = plt.figure(figsize=(14, 11.5), dpi=120)
+        fig = Figure(figsize=(14, 11.5), dpi=120)
         gs = fig.add_gridspec(2, 2, height_ratios=[1, 0.95], wspace=0.2, hspace=0.62)
         for j, rec in enumerate(recs):
             _stack(fig.add_subplot(gs[0, j]), rec, n)
@@ -154,7 +131,7 @@ def _floor(ax, values: list[np.ndarray], note: str) -> None:
     top = max(float(np.max(v)) for v in values)
     if top <= 0:
         ax.set_ylim(0, 1)
-        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", fontsize=10, color="#555555")
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", fontsize=10, color=style.NEUTRAL)
     else:
         ax.set_ylim(bottom=-0.03 * top)  # a line at 0 (AISAS) stays visible above the axis
 
@@ -167,7 +144,7 @@ def _rate_bars(ax, groups: list[tuple[str, list[tuple[str, tables.Row, str, str 
         for j, (label, row, colour, hatch) in enumerate(bars):
             x = gi + (j - (len(bars) - 1) / 2) * width
             if not math.isfinite(row.mean):
-                ax.text(x, 2, "n/a", ha="center", fontsize=8, color="#555555")
+                ax.text(x, 2, "n/a", ha="center", fontsize=8, color=style.NEUTRAL)
                 continue
             err = [[max(row.mean - row.lo, 0) * 100], [max(row.hi - row.mean, 0) * 100]]
             ax.bar(x, row.mean * 100, width * 0.92, yerr=err, capsize=3, color=colour, hatch=hatch,
@@ -188,13 +165,13 @@ def _rate_bars(ax, groups: list[tuple[str, list[tuple[str, tables.Row, str, str 
 
 
 def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
-    """The four SICAS differences (MODEL.md section 3) made visible, with adoption as
+    """The four SICAS differences (docs/model.md section 3) made visible, with adoption as
     the net effect: (a) brand sensing, (b) messages at stage 3, (c) real-time sharing,
     (d) the skip to Action."""
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9.5), dpi=120)
+    fig, axes = new_figure(16, 9.5, dpi=120, nrows=2, ncols=3)
     ax = axes[0, 0]
     for rec in recs:
-        _band(ax, rec.metric("adopters"), _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+        _band(ax, rec.metric("adopters"), _fname(rec.kind), FUNNELS[rec.kind])
     ax.set_xlabel("step")
     ax.set_ylabel("adopters (agents, ever bought)")
     ax.set_title(("Net effect: adopters" if len(recs) > 1 else "Adopters") + " over time (mean, 95% band)",
@@ -203,7 +180,7 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
 
     ax = axes[0, 1]
     for rec in recs:
-        _band(ax, rec.sensed, _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+        _band(ax, rec.sensed, _fname(rec.kind), FUNNELS[rec.kind])
     _floor(ax, [r.sensed for r in recs], "nobody is sensed under AISAS")
     ax.set_xlabel("step")
     ax.set_ylabel("agents sensed by the brand (count)")
@@ -216,9 +193,9 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
         bars, names = [], []
         for rec in recs:
             rows = by[rec.kind]
-            st = tables.name(rec.funnel.stages[k - 1], short=True)
+            st = style.stage_label(rec.funnel.stages[k - 1], short=True)
             names.append(st)
-            c = FUNNEL_COLOURS[rec.kind]
+            c = FUNNELS[rec.kind]
             bars.append((f"{_fname(rec.kind)}\nnot sensed", rows[f"adv{k}_not_sensed"], c, None))
             if rec.funnel.brand_engagement > 0:
                 bars.append((f"{_fname(rec.kind)}\nsensed", rows[f"adv{k}_sensed"], c, "//"))
@@ -229,8 +206,8 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
     groups = []
     for rec in recs:
         rows = by[rec.kind]
-        c = FUNNEL_COLOURS[rec.kind]
-        groups.append((f"{_fname(rec.kind)}: {tables.name(rec.funnel.stages[P - 1])}",
+        c = FUNNELS[rec.kind]
+        groups.append((f"{_fname(rec.kind)}: {style.stage_label(rec.funnel.stages[P - 1])}",
                        [("no message", rows["adv3_no_message"], c, None),
                         ("peer message", rows["adv3_message"], c, "..")]))
     _rate_bars(axes[1, 0], groups, "(b) Peers' messages act on Connect & Communicate, not on Search\n"
@@ -242,7 +219,7 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
         tot = rec.lags.sum()
         share = rec.lags.sum(axis=0) / tot * 100 if tot else np.zeros(MAX_LAG + 1)
         x = np.arange(MAX_LAG + 1) + (j - (len(recs) - 1) / 2) * width
-        ax.bar(x, share, width * 0.95, color=FUNNEL_COLOURS[rec.kind], label=_fname(rec.kind))
+        ax.bar(x, share, width * 0.95, color=FUNNELS[rec.kind], label=_fname(rec.kind))
         for xi, s in zip(x, share):
             if s >= 0.5:
                 ax.text(xi, s + 1.5, f"{s:.0f}%", ha="center", fontsize=8)
@@ -255,7 +232,7 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
 
     ax = axes[1, 2]
     for rec in recs:
-        _band(ax, rec.skips, _fname(rec.kind), FUNNEL_COLOURS[rec.kind])
+        _band(ax, rec.skips, _fname(rec.kind), FUNNELS[rec.kind])
     _floor(ax, [r.skips for r in recs], "no jumps under AISAS")
     ax.set_xlabel("step")
     ax.set_ylabel("jumps to Action (agents, cumulative)")
@@ -277,7 +254,6 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
 def layout(graph, nodes: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Spring layout of the subgraph induced by `nodes` (fixed seed): positions in the
     order of `nodes`, and the drawn edges as (k, 2) indices into `nodes`."""
-    import networkx as nx
     index = -np.ones(graph.n, dtype=np.int64)
     index[nodes] = np.arange(nodes.size)
     src, dst = [], []
@@ -301,7 +277,7 @@ def network_figure(recs: list[FunnelRecord], xy: np.ndarray, edges: np.ndarray, 
                    steps: list[int], caption: str):
     """The network coloured by stage at the given steps (one row per funnel, replicate 0)."""
     rows, cols = len(recs), len(steps)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 6 * rows + 1.2), dpi=120, squeeze=False)
+    fig, axes = new_figure(6.5 * cols, 6 * rows + 1.2, dpi=120, nrows=rows, ncols=cols, squeeze=False)
     size = float(np.clip(9000 / max(nodes.size, 1), 6, 60))
     segs = xy[edges] if edges.size else np.zeros((0, 2, 2))
     for i, rec in enumerate(recs):
@@ -342,16 +318,16 @@ def _category_counts(f: Funnel, cat: np.ndarray) -> dict[str, int]:
             "done": int((cat == f.DONE).sum()), "rej": int((cat == f.REJECTED).sum())}
 
 
-def _legend(recs: list[FunnelRecord]) -> list:
+def _legend(recs: list[FunnelRecord]) -> list[Any]:
     f = recs[0].funnel
     h = [Patch(color=UNAWARE, label="Unaware")]
     for k in range(1, f.n_pre + 1):
-        names = " | ".join(tables.name(r.funnel.stages[k - 1], short=True) for r in recs)
+        names = " | ".join(style.stage_label(r.funnel.stages[k - 1], short=True) for r in recs)
         h.append(Patch(color=stage_colour(f, k), label=f"stage {k}: {names}"))
     h += [Patch(color=ACTION, label="Action: bought, not telling"),
-          Line2D([], [], marker="^", ls="", color=SHARE_POS, markeredgecolor="black", markersize=9,
+          Line2D([], [], marker="^", ls="", color=POSITIVE, markeredgecolor="black", markersize=9,
                  label="Share: telling good news"),
-          Line2D([], [], marker="^", ls="", color=SHARE_NEG, markeredgecolor="black", markersize=9,
+          Line2D([], [], marker="^", ls="", color=NEGATIVE, markeredgecolor="black", markersize=9,
                  label="telling bad news"),
           Patch(color=DONE, label="Done: bought, told all"),
           Patch(color=REJECTED, label="Rejected"),

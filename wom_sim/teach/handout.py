@@ -1,4 +1,4 @@
-"""The Markdown handout: each stage, the model's rule behind it (MODEL.md in plain
+"""The Markdown handout: each stage, the model's rule behind it (docs/model.md in plain
 words, with this scenario's numbers), what the figures show, and the run's numbers.
 Every number is a `tables.Row` rendered by `Row.text()`, the same rows the CSV tables
 hold."""
@@ -8,9 +8,10 @@ import math
 
 from ..funnels import Funnel
 from ..scenario import Scenario
+from ..viz.style import stage_label
 from . import tables
 from .recorder import FunnelRecord
-from .tables import Row, get, name
+from .tables import Row, get
 
 
 def pct(x: float) -> str:
@@ -32,7 +33,7 @@ def stage_rules(sc: Scenario, f: Funnel) -> list[tuple[str, str, str]]:
           if w.p_external > 0 else "there is no advertising (p_external = 0), so only ")
     rows = [("Unaware", "has not heard of the product.",
              f"Each step {ad}any message from a friend, or a KOL's post, makes it aware. It enters "
-             f"{name(first)} and first moves on in the next step.")]
+             f"{stage_label(first)} and first moves on in the next step.")]
     meaning = {
         "attention": "has noticed the product.",
         "interest": "wants to know more.",
@@ -43,7 +44,7 @@ def stage_rules(sc: Scenario, f: Funnel) -> list[tuple[str, str, str]]:
     }
     for k in range(P):
         st = f.stages[k]
-        nxt = name(f.stages[k + 1]) if k + 1 < P else "Action (buys)"
+        nxt = stage_label(f.stages[k + 1]) if k + 1 < P else "Action (buys)"
         parts = [f"Moves on to {nxt} with {pct(adv[k])} per step."]
         if f.message_boost[k] and f.positive_boost > 0:
             parts.append(f"Friends' positive messages raise it: p = 1 − (1 − {adv[k]:g})(1 − {f.positive_boost:g})^k "
@@ -60,21 +61,21 @@ def stage_rules(sc: Scenario, f: Funnel) -> list[tuple[str, str, str]]:
                          f"{pct(r.detect_prob)} per step; a sensed agent stays sensed (a).")
             if f.skip > 0:
                 parts.append(f"With skip = {pct(f.skip)} per step the agent jumps straight to Action (d).")
-        rows.append((name(st), meaning.get(st, "a stage of this funnel."), " ".join(parts)))
+        rows.append((stage_label(st), meaning.get(st, "a stage of this funnel."), " ".join(parts)))
     share = (f"A buyer becomes a sharer with share_prob = {pct(w.share_prob)} and draws how many friends to tell: "
              f"on average {w.positive_tells:g} after a good experience, {w.negative_tells:g} after a bad one "
              f"({w.tells_distribution}).")
-    rows.append((name(f.stages[P]), "buys.",
+    rows.append((stage_label(f.stages[P]), "buys.",
                  f"The experience is bad with p_negative_experience = {pct(w.p_negative_experience)}, else good. {share}"))
     if w.mode == "cascade":
         tell = (f"Stays active {w.active_steps} step(s) and tells each friend with transmissibility "
                 f"{pct(w.transmissibility)} per step, then is Done.")
     else:
-        tell = (f"Tells {w.tells_per_step} different random friends per step until the retellings run out, then is "
-                "Done.")
+        tell = (f"Tells {w.tells_per_step} friends per step, never the same friend twice, until the retellings run "
+                "out (or every friend has been told), then is Done.")
     when = ("Sharing is real time: a buyer tells in the same step it buys (c)." if f.realtime_share
             else "A buyer first tells in the step after buying.")
-    rows.append((name(f.stages[P + 1]), "tells friends about it.", f"{tell} {when}"))
+    rows.append((stage_label(f.stages[P + 1]), "tells friends about it.", f"{tell} {when}"))
     rows.append(("Rejected", "decided against it after bad news.",
                  f"Each negative message makes an agent who has not bought reject with reject_per_negative = "
                  f"{pct(w.reject_per_negative)}. Rejecters never buy; {pct(w.rejecter_shares)} of them tell their own "
@@ -131,7 +132,7 @@ NEUTRAL = [  # (key, label with {s2}/{s3}/{s1} for the stage names of each funne
 
 
 def _stage_names(recs: list[FunnelRecord], k: int) -> str:
-    return " / ".join(name(r.funnel.stages[k - 1], short=True) for r in recs)
+    return " / ".join(stage_label(r.funnel.stages[k - 1], short=True) for r in recs)
 
 
 def _rule_text(row: Row) -> str:
@@ -173,7 +174,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     # ---- stages and rules
     w("## 1. The stages and the rule behind each\n")
     w("A step is one round of the simulation (think: a day). In each step every agent reads the messages of the "
-      "previous step, may move one stage on, and sharers tell (MODEL.md sections 3 and 4).\n")
+      "previous step, may move one stage on, and sharers tell (docs/model.md sections 3 and 4).\n")
     rules = [stage_rules(r.scenario, r.funnel) for r in recs]
     if len(recs) == 1:
         w("| stage | what it means | the rule in the model |\n|---|---|---|")
@@ -187,7 +188,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
             w(f"| {lab} | **{a[0]}**: {a[1]} {a[2]} | {other} |")
     w("")
     if "sicas" in kinds:
-        w("**What SICAS changes** (MODEL.md section 3): (a) the brand senses consumers and engages them, lifting "
+        w("**What SICAS changes** (docs/model.md section 3): (a) the brand senses consumers and engages them, lifting "
           "Interest & Interactive and Connect & Communicate; (b) Connect & Communicate replaces Search, and friends' "
           "messages act on it (and on Sense); (c) sharing is real time; (d) the funnel is not a line: a few agents "
           "jump from Sense straight to Action.\n")
@@ -293,7 +294,7 @@ def _difference_story(recs: list[FunnelRecord], bykey: list[dict[str, Row]]) -> 
     lines = []
     for rec, b in zip(recs, bykey):
         K = rec.kind.upper()
-        st = [name(s) for s in rec.funnel.stages]
+        st = [stage_label(s) for s in rec.funnel.stages]
         if rec.kind == "sicas":
             lines.append(f"- **(a) Brand sensing ({K}).** By the end the brand had sensed {b['sensed'].text()} agents "
                          f"({b['sensed_share'].text()} of the aware). Sensed agents moved on from {st[1]} with "

@@ -7,16 +7,15 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from ..atomic import staged_folder
 from ..errors import WomSimError
+from ..execution import check_runnable, make_graph
+from ..files import csv_text, staged_folder
 from ..graphs.csr import CSRGraph
-from ..memory import check_fits
-from ..results import csv_text, versions
-from ..runner import make_graph
+from ..meta import versions
 from ..seeding import plan_seeds
 from . import figures, handout, tables
 from .bundled import Lesson, lesson
@@ -121,7 +120,7 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
     if any(sc.scenario.engine == "mesa" for sc in les.scenarios):
         notes.append("scenario.engine = 'mesa' is set; the lesson runs the NumPy engine, which implements the same "
                      "rules (`wom-sim run` with the Mesa engine agrees statistically, not number for number).")
-    check_fits(base)
+    check_runnable(base)
     graph = make_graph(base)
     plan = plan_seeds(graph, base)
     kols0 = np.asarray(plan.for_replicate(0), dtype=np.int64)

@@ -13,22 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..results import mean_ci
+from ..stats import mean_ci
+from ..viz.style import stage_label
 from .recorder import MAX_LAG, FunnelRecord
-
-NAMES = {"attention": "Attention", "interest": "Interest", "search": "Search", "action": "Action",
-         "share": "Share", "sense": "Sense", "interest_interactive": "Interest & Interactive",
-         "connect_communicate": "Connect & Communicate", "unaware": "Unaware", "rejected": "Rejected",
-         "done": "Done"}
-SHORT = {"interest_interactive": "I&I", "connect_communicate": "C&C"}
-
-
-def name(stage: str, short: bool = False) -> str:
-    """Display name of a stage code name: connect_communicate -> 'Connect & Communicate'."""
-    if short and stage in SHORT:
-        return SHORT[stage]
-    return NAMES.get(stage, stage.replace("_", " ").capitalize())
-
 
 @dataclass(frozen=True)
 class Row:
@@ -115,7 +102,7 @@ def _count_row(rec: FunnelRecord, key: str, label: str, values: np.ndarray, unit
 
 def final_stages(rec: FunnelRecord) -> list[Row]:
     """Agents in each stage after the last step (plus adopters and aware)."""
-    rows = [_count_row(rec, f"stage_{s}", name(s), rec.metric(f"stage_{s}")[:, -1])
+    rows = [_count_row(rec, f"stage_{s}", stage_label(s), rec.metric(f"stage_{s}")[:, -1])
             for s in rec.funnel.code_names()]
     rows.append(_count_row(rec, "adopters", "Adopters (ever bought, KOLs included)", rec.metric("adopters")[:, -1]))
     rows.append(_count_row(rec, "aware", "Aware (ever heard, KOLs included)", rec.metric("aware")[:, -1]))
@@ -135,13 +122,13 @@ def conversions(rec: FunnelRecord) -> list[Row]:
     P = f.n_pre
     st = f.stages
     walkers = population(rec) - rec.n_seeds
-    rows = [_rate_row(rec, f"unaware->{st[0]}", f"Unaware → {name(st[0])}", reach[:, 0], walkers)]
+    rows = [_rate_row(rec, f"unaware->{st[0]}", f"Unaware → {stage_label(st[0])}", reach[:, 0], walkers)]
     for k in range(1, P):
-        rows.append(_rate_row(rec, f"{st[k - 1]}->{st[k]}", f"{name(st[k - 1])} → {name(st[k])}",
+        rows.append(_rate_row(rec, f"{st[k - 1]}->{st[k]}", f"{stage_label(st[k - 1])} → {stage_label(st[k])}",
                               reach[:, k], reach[:, k - 1]))
-    rows.append(_rate_row(rec, f"{st[P - 1]}->{st[P]}", f"{name(st[P - 1])} → {name(st[P])}",
+    rows.append(_rate_row(rec, f"{st[P - 1]}->{st[P]}", f"{stage_label(st[P - 1])} → {stage_label(st[P])}",
                           reach[:, P], reach[:, P - 1]))
-    rows.append(_rate_row(rec, f"{st[P]}->{st[P + 1]}", f"{name(st[P])} → {name(st[P + 1])}",
+    rows.append(_rate_row(rec, f"{st[P]}->{st[P + 1]}", f"{stage_label(st[P])} → {stage_label(st[P + 1])}",
                           reach[:, P + 1], rec.bought))
     return rows
 
@@ -168,7 +155,7 @@ def _rule(e: np.ndarray, n: np.ndarray) -> float:
 
 
 def differences(rec: FunnelRecord) -> list[Row]:
-    """The four SICAS differences (MODEL.md section 3), measured in this run.
+    """The four SICAS differences (docs/model.md section 3), measured in this run.
 
     (a) brand sensing: agents sensed, and the advance probability per step at stages 2
         and 3 for sensed and not-sensed agents (agent-steps without a peer message, so
@@ -190,31 +177,31 @@ def differences(rec: FunnelRecord) -> list[Row]:
             continue
         a1, n1, e1 = _adv(rec, k, 1, 0)
         a0, n0, e0 = _adv(rec, k, 0, 0)
-        rows.append(_rate_row(rec, f"adv{k}_sensed", f"(a) {name(st[k - 1])}: advance per step, sensed",
+        rows.append(_rate_row(rec, f"adv{k}_sensed", f"(a) {stage_label(st[k - 1])}: advance per step, sensed",
                               a1, n1, _rule(e1, n1)))
-        rows.append(_rate_row(rec, f"adv{k}_not_sensed", f"(a) {name(st[k - 1])}: advance per step, not sensed",
+        rows.append(_rate_row(rec, f"adv{k}_not_sensed", f"(a) {stage_label(st[k - 1])}: advance per step, not sensed",
                               a0, n0, _rule(e0, n0)))
         m, lo, hi = ratio_diff((a1, n1), (a0, n0))
-        rows.append(Row(rec.kind, f"lift{k}", f"(a) {name(st[k - 1])}: lift from the brand's engagement",
+        rows.append(Row(rec.kind, f"lift{k}", f"(a) {stage_label(st[k - 1])}: lift from the brand's engagement",
                         m, lo, hi, "pp", _rule(e1, n1) - _rule(e0, n0)))
     P = f.n_pre
     a1, n1, e1 = _adv(rec, P, 0, 1)
     a0, n0, e0 = _adv(rec, P, 0, 0)
-    rows.append(_rate_row(rec, "adv3_message", f"(b) {name(st[P - 1])}, not sensed: advance per step with a peer "
+    rows.append(_rate_row(rec, "adv3_message", f"(b) {stage_label(st[P - 1])}, not sensed: advance per step with a peer "
                           "message", a1, n1, _rule(e1, n1)))
-    rows.append(_rate_row(rec, "adv3_no_message", f"(b) {name(st[P - 1])}, not sensed: advance per step without one",
+    rows.append(_rate_row(rec, "adv3_no_message", f"(b) {stage_label(st[P - 1])}, not sensed: advance per step without one",
                           a0, n0, _rule(e0, n0)))
     m, lo, hi = ratio_diff((a1, n1), (a0, n0))
-    rows.append(Row(rec.kind, "message_effect3", f"(b) {name(st[P - 1])}, not sensed: effect of a peer message",
+    rows.append(Row(rec.kind, "message_effect3", f"(b) {stage_label(st[P - 1])}, not sensed: effect of a peer message",
                     m, lo, hi, "pp", _rule(e1, n1) - _rule(e0, n0)))
     adv_all, _, _ = _adv(rec, P, None, None)
-    rows.append(_rate_row(rec, "boosted_share3", f"(b) advances out of {name(st[P - 1])} that peers' messages boosted",
+    rows.append(_rate_row(rec, "boosted_share3", f"(b) advances out of {stage_label(st[P - 1])} that peers' messages boosted",
                           rec.boosted_advances, adv_all))
     sharers = rec.lags.sum(axis=1)
     rows.append(_lag_row(rec, sharers, 0.0 if f.realtime_share else 1.0))
     rows.append(_rate_row(rec, "lag0_share", "(c) sharing buyers who told in the step they bought",
                           rec.lags[:, 0], sharers, 1.0 if f.realtime_share else 0.0))
-    rows.append(_count_row(rec, "skips", f"(d) jumps {name(st[0])} → {name(st[P])} (agents, by the end)",
+    rows.append(_count_row(rec, "skips", f"(d) jumps {stage_label(st[0])} → {stage_label(st[P])} (agents, by the end)",
                            rec.skips[:, -1]))
     rows.append(_rate_row(rec, "skip_share", "(d) share of buyers who skipped", rec.skips[:, -1], rec.bought))
     return rows

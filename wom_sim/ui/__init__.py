@@ -5,7 +5,7 @@
     app.py       the page: network coloured by stage, funnel and message charts,
                  sliders, the AISAS/SICAS switch and a seed box (needs the [ui] extra)
     page.py      the module `solara run` serves (reads the scenario from the environment)
-    command.py   the click command `ui` (cheap to import: Solara is loaded lazily)
 
+The click command is wom_sim.cli.ui (cheap to import: Solara loads in the server).
 Install with ``pip install 'wom-sim[ui]'``.
 """

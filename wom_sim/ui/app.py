@@ -20,27 +20,19 @@ import html
 import io
 import threading
 
-import matplotlib
+import numpy as np
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.utils import update_counter
 
-matplotlib.use("Agg")  # no display on a server
-
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from mesa.visualization import Slider, SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
-
-from ..scenario import Scenario, load_scenario  # noqa: E402
-from .model import MAX_DRAWN, PageModel, check_page_scenario, default_scenario_path  # noqa: E402
+from ..scenario import Scenario, load_scenario
+from ..viz import style
+from .model import MAX_DRAWN, PageModel, check_page_scenario, default_scenario_path
 
 FUNNEL_LABELS = {"aisas": "AISAS", "sicas": "SICAS", "none": "none (contagion)", "custom": "custom"}
-
-# colours of the drawing classes (PageModel.class_names): stages in blues, buyers and
-# positive sharers in greens, negative sharers red, rejecters orange, done grey
-UNAWARE, BOUGHT, POSITIVE, NEGATIVE, REJECTED, DONE = (
-    "#dcdcdc", "#a1d99b", "#1a9641", "#d7191c", "#fdae61", "#7b7b9b")
 
 #: sidebar sliders: the label above the slider, and the value always shown on the thumb
 #: (Mesa's sliders show it only while dragging); Mesa's one "Page 0" tab hidden
@@ -59,14 +51,14 @@ _DRAW_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not
 
 
 def class_colours(n_pre: int) -> list[str]:
-    blues = matplotlib.colormaps["Blues"]
-    stages = [matplotlib.colors.to_hex(blues(x)) for x in np.linspace(0.35, 0.8, n_pre)] if n_pre else []
-    return [UNAWARE, *stages, BOUGHT, POSITIVE, NEGATIVE, REJECTED, DONE]
+    """The colour of each drawing class (PageModel.class_names), from wom_sim.viz.style."""
+    return [style.UNAWARE, *style.pre_stage_colours(n_pre), style.ACTION, style.POSITIVE, style.NEGATIVE,
+            style.REJECTED, style.DONE]
 
 
 def pretty(name: str) -> str:
-    return {"interest_interactive": "interest & interactive",
-            "connect_communicate": "connect & communicate"}.get(name, name).capitalize()
+    """A drawing class's display name: a stage's name from wom_sim.viz.style, else capitalised."""
+    return style.stage_label(name)
 
 
 # ----------------------------------------------------------------------------- snapshots
@@ -105,7 +97,7 @@ def network_figure(model: PageModel, snap: dict) -> Figure:
                 "\nthe funnel and message charts still update.", ha="center", va="center", fontsize=10)
     else:
         g = model.graph
-        src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+        src = g.arc_sources(np.int64)
         dst = g.indices.astype(np.int64)
         keep = src < dst if not g.directed else np.ones(src.size, bool)
         segs = np.stack([xy[src[keep]], xy[dst[keep]]], axis=1)
@@ -158,9 +150,9 @@ def messages_figure(model: PageModel, snap: dict) -> Figure:
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_axes((0.10, 0.13, 0.78, 0.66))
     fig.suptitle(f"Word-of-mouth messages per step (step {snap['t']})", fontsize=11, x=0.02, ha="left")
-    ax.plot(steps, pos, color=POSITIVE, lw=2, marker="o", ms=3,
+    ax.plot(steps, pos, color=style.POSITIVE, lw=2, marker="o", ms=3,
             label=f"positive per step (total {int(tab['pos_messages'].iloc[-1])})")
-    ax.plot(steps, neg, color=NEGATIVE, lw=2, marker="o", ms=3,
+    ax.plot(steps, neg, color=style.NEGATIVE, lw=2, marker="o", ms=3,
             label=f"negative per step (total {int(tab['neg_messages'].iloc[-1])})")
     ax.set_xlim(0, max(model.horizon, snap["t"], 1))
     ax.set_ylim(0, max(5, float(max(pos.max(), neg.max())) * 1.15))

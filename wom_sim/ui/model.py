@@ -13,19 +13,20 @@ No Solara here: this module imports with the core install (tests use it directly
 """
 from __future__ import annotations
 
-import json
 import threading
-from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 
-from ..engines.mesa_engine import MesaEngine, WomModel, _release, check_size
+from ..engines.mesa import MesaEngine, WomModel, check_size, release
 from ..errors import ScenarioError
+from ..execution.cache import GraphCache, graph_key
+from ..execution.run import make_graph
 from ..graphs.csr import CSRGraph
-from ..runner import make_graph
+from ..graphs.io import to_networkx
 from ..scenario import Scenario, bundled_path, load_scenario, validate_dict
-from ..seeding import SeedPlan, plan_seeds
 from ..streams import stream
 
 #: the page draws the network up to this many agents (the charts work at any size the
@@ -121,38 +122,17 @@ def page_scenario(base: Scenario, seed=None, **controls) -> tuple[Scenario, list
 
 # ----------------------------------------------------------------------------- caches
 
-_LOCK = threading.Lock()
-_GRAPHS: OrderedDict[str, CSRGraph] = OrderedDict()
-_PLANS: OrderedDict[str, SeedPlan] = OrderedDict()
-_LAYOUTS: OrderedDict[str, np.ndarray] = OrderedDict()
-_KEEP = 4  # a few graphs (seeds) per server process
-
-
-def _remember(cache: OrderedDict, key: str, make):
-    with _LOCK:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = make()
-    with _LOCK:
-        cache[key] = value
-        while len(cache) > _KEEP:
-            cache.popitem(last=False)
-    return value
-
-
-def graph_key(sc: Scenario) -> str:
-    return json.dumps([sc.to_dict()["graph"], sc.scenario.seed], sort_keys=True)
+_CACHE = GraphCache(make_graph, keep=4)  # a few graphs (seeds) per server process
+_LAYOUTS: dict[str, np.ndarray] = {}
+_LAYOUT_LOCK = threading.Lock()
 
 
 def graph_and_kols(sc: Scenario) -> tuple[str, CSRGraph, np.ndarray]:
     """The scenario's graph and the page replicate's KOLs, as `wom-sim run` makes them
     (the graph from stream (seed, 0), the pick from (seed, 1))."""
-    gkey = graph_key(sc)
-    graph = _remember(_GRAPHS, gkey, lambda: make_graph(sc))
-    pkey = gkey + json.dumps(sc.to_dict()["seeding"], sort_keys=True)
-    plan = _remember(_PLANS, pkey, lambda: plan_seeds(graph, sc))
-    return gkey, graph, np.asarray(plan.for_replicate(REPLICATE), dtype=np.int64)
+    graph = _CACHE.graph(sc)
+    plan = _CACHE.plan(sc)
+    return graph_key(sc), graph, np.asarray(plan.for_replicate(REPLICATE), dtype=np.int64)
 
 
 def layout(key: str, graph: CSRGraph) -> np.ndarray | None:
@@ -160,18 +140,19 @@ def layout(key: str, graph: CSRGraph) -> np.ndarray | None:
     for a graph too big to draw (or complete mixing, which has no edges to show)."""
     if graph.n > MAX_DRAWN or graph.complete:
         return None
-
-    def make() -> np.ndarray:
-        import networkx as nx
-        from ..graphs.io import to_networkx
-        from dataclasses import replace
-        G = to_networkx(replace(graph, meta={})).to_undirected()
-        pos = nx.spring_layout(G, seed=1, iterations=100 if graph.n <= 500 else 50)
-        xy = np.array([pos[i] for i in range(graph.n)], dtype=np.float64).reshape(graph.n, 2)
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        return (xy - lo) / np.where(hi > lo, hi - lo, 1.0)
-
-    return _remember(_LAYOUTS, key, make)
+    with _LAYOUT_LOCK:
+        if key in _LAYOUTS:
+            return _LAYOUTS[key]
+    G = to_networkx(replace(graph, meta={})).to_undirected()
+    pos = nx.spring_layout(G, seed=1, iterations=100 if graph.n <= 500 else 50)
+    xy = np.array([pos[i] for i in range(graph.n)], dtype=np.float64).reshape(graph.n, 2)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    xy = (xy - lo) / np.where(hi > lo, hi - lo, 1.0)
+    with _LAYOUT_LOCK:
+        while len(_LAYOUTS) >= 4:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+        _LAYOUTS[key] = xy
+    return xy
 
 
 # ----------------------------------------------------------------------------- the model
@@ -212,13 +193,9 @@ class PageModel(WomModel):
             if self.t >= self.horizon:  # the scenario's steps are done: Play stops
                 self.running = False
 
-    def table(self):
-        """The metrics so far: a DataFrame, row t = the state after t steps."""
-        return self.datacollector.get_model_vars_dataframe()
-
     def release(self) -> None:
         """Let go of this model's agents (Mesa 3.3 keeps every model in Agent._ids)."""
-        _release(self)
+        release(self)
 
     def layout(self) -> np.ndarray | None:
         return layout(self.graph_key, self.graph)
@@ -226,7 +203,7 @@ class PageModel(WomModel):
     # ------------------------------------------------------------ what the page draws
     def class_names(self) -> list[str]:
         """Names of the drawing classes returned by `classes` (legend order)."""
-        return ["unaware", *self.funnel.stages[:self.funnel.n_pre], "bought",
+        return ["unaware", *self.funnel.stages[:self.funnel.n_pre], "action",
                 "positive sharer", "negative sharer", "rejected", "done"]
 
     def classes(self) -> np.ndarray:

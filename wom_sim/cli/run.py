@@ -1,0 +1,123 @@
+"""`wom-sim run`, `validate`, `defaults` and `graph`: one scenario at a time."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from ..errors import WomSimError
+from .common import friendly, load, set_option, slug, with_bar
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: output.dir, else results/<file name>).")
+@set_option
+@click.option("--replicates", type=int, help="Override scenario.replicates.")
+@click.option("--seed", type=int, help="Override scenario.seed.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes for replicates (results are identical for any number).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@friendly
+def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool) -> None:
+    """Run SCENARIO and write timeseries.csv, replicates.csv, summary.json and plots."""
+    from ..execution import run as run_scenario
+    sc = load(scenario, sets, replicates, seed)
+    out = Path(out_dir or sc.output.dir or Path("results") / slug(Path(scenario).stem))
+    if workers < 1:
+        raise WomSimError(f"--workers {workers}: give at least 1")
+    t0 = time.perf_counter()
+    res = with_bar(sc.scenario.name, quiet, lambda progress: run_scenario(sc, workers=workers, progress=progress))
+    res.save(out)
+    if quiet:
+        return
+    _print_table(res, time.perf_counter() - t0, out)
+
+
+def _print_table(res, elapsed: float, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from ..model.metrics import HEADLINE
+    m = res.final()
+    table = Table(title=f"{res.scenario.scenario.name}: after {res.series.shape[1] - 1} steps, "
+                        f"{res.series.shape[0]} replicates, N = {res.n_agents:,}")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("share of N", justify="right")
+    for name in HEADLINE:
+        v = m[name]
+        lo, hi = v["ci95"]
+        share = "" if name == "npv" else f"{v['mean'] / res.n_agents:.1%}"
+        table.add_row(name, f"{v['mean']:,.1f}", f"[{lo:,.1f}, {hi:,.1f}]", share)
+    console = Console()
+    console.print(table)
+    files = sorted(p.name for p in out.iterdir())
+    console.print(f"wrote {out}/: {', '.join(files)}  ({elapsed:.1f} s; graph {res.timing['graph_s']:.2f} s, "
+                  f"simulate {res.timing['simulate_s']:.2f} s)", highlight=False, soft_wrap=True)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@set_option
+@friendly
+def validate(scenario: str, sets) -> None:
+    """Check SCENARIO without running it; print it resolved, with every default."""
+    import tomli_w
+
+    from ..execution import check_runnable
+    sc = load(scenario, sets)
+    need = check_runnable(sc)
+    click.echo(f"# {scenario}: valid. Resolved scenario, every default filled in:")
+    click.echo(tomli_w.dumps(sc.to_dict()).rstrip())
+    click.echo(f"# estimated peak memory of `wom-sim run`: {need / 1e9:.2f} GB")
+
+
+@click.command()
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (for docs).")
+@friendly
+def defaults(markdown: bool) -> None:
+    """Every scenario key: its default, its range, and what it means (from the schema)."""
+    from ..scenario import defaults_table
+    rows = defaults_table()
+    if markdown:
+        click.echo("| key | default | range | meaning |\n|---|---|---|---|")
+        for r in rows:
+            click.echo("| " + " | ".join(f"`{c}`" if i < 2 and c else c.replace("|", "\\|") for i, c in enumerate(r)) + " |")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(title="wom-sim scenario keys", show_lines=False)
+    for col in ("key", "default", "range", "meaning"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*r)
+    Console(width=max(140, Console().width)).print(table)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("-o", "--out", "out_file", required=True, type=click.Path(),
+              help="Where to save: .npz (CSR arrays) or .txt (edge list).")
+@set_option
+@friendly
+def graph(scenario: str, out_file: str, sets) -> None:
+    """Build SCENARIO's graph, save it, and print its size and degrees."""
+    from ..execution import check_fits, make_graph
+    from ..graphs import io
+    out = Path(out_file)
+    if out.suffix not in (".npz", ".txt"):
+        raise WomSimError(f"-o {out_file}: the file must end in .npz (CSR arrays) or .txt (edge list)")
+    sc = load(scenario, sets)
+    check_fits(sc)
+    t0 = time.perf_counter()
+    g = make_graph(sc)
+    built = time.perf_counter() - t0
+    if g.complete:
+        raise WomSimError(f"{scenario}: graph.kind = 'complete' is mean-field mixing and has no arcs to save")
+    (io.write_npz if out.suffix == ".npz" else io.write_edgelist)(g, out)
+    s = g.degree_stats()
+    click.echo(f"{sc.graph.kind}: {s['nodes']:,} nodes, {s['arcs']:,} arcs ({'directed' if s['directed'] else 'undirected: both arcs of each edge'})")
+    click.echo(f"out-degree: mean {s['degree_mean']:.2f}, sd {s['degree_std']:.2f}, min {s['degree_min']}, "
+               f"median {s['degree_median']:g}, max {s['degree_max']}, isolated {s['isolated']}")
+    click.echo(f"built in {built:.2f} s; saved to {out}")

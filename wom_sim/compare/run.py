@@ -1,0 +1,192 @@
+"""`compare-seeding`: every strategy x budget on one scenario, with common random numbers.
+
+All points share the graph and the replicate streams (seed, 2, r), so replicate r of
+strategy A and replicate r of random see the same dynamics randomness: the paired
+difference per replicate removes most of the noise, and the lift over random gets a
+paired 95% interval. Fixed picks (degree, greedy, ris, ...) are made once in this
+process and timed, at the largest count budget, and smaller budgets take the first
+picks of that ranking (every strategy here ranks best first, so answers are nested;
+`selection_s` is the time of that one pick). Random draws a fresh pick per replicate
+(stream (seed, 1, r)).
+
+Runs on the sweep machinery (points, workers, Dask, --resume).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..catalogs import STRATEGIES
+from ..errors import WomSimError
+from ..execution.cache import GraphCache
+from ..execution.run import make_graph
+from ..files import write_csv
+from ..scenario import Scenario, load_scenario, nearest
+from ..seeding import SeedPlan, kol_cost, plan_seeds
+from ..stats import mean_ci
+from ..sweep import Point, expand, final_rows, run_sweep
+from .figures import save_comparison_plots
+
+BASELINE = "random"
+COMPARISON_CSV = "comparison.csv"
+
+
+@dataclass
+class Choice:
+    """One strategy at one budget: its KOLs, their cost, and how long picking took."""
+    strategy: str
+    budget: float
+    kols: np.ndarray | None  # None: drawn per replicate
+    seconds: float
+    cost: float
+    n_kols: float
+
+
+@dataclass
+class Comparison:
+    out: Path
+    metrics: list[str]
+    budgets: list[float]
+    strategies: list[str]
+    choices: dict[tuple[str, float], Choice] = field(default_factory=dict)
+    finals: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)  # (R, M) at the last step
+    money: bool = False
+
+    def lift(self, strategy: str, budget: float, metric: str) -> tuple[float, float, float]:
+        """Paired difference strategy - random over replicates: mean and 95% interval."""
+        i = self.metrics.index(metric)
+        d = self.finals[(strategy, budget)][:, i] - self.finals[(BASELINE, budget)][:, i]
+        m, lo, hi = mean_ci(d)
+        return float(m), float(lo), float(hi)
+
+
+def parse_list(text: str | None, kind: type, what: str) -> list:
+    if not text:
+        return []
+    out = []
+    for item in text.split(","):
+        item = item.strip()
+        try:
+            out.append(kind(item))
+        except ValueError:
+            raise WomSimError(f"--{what} {text!r}: {item!r} is not a {kind.__name__}; give a comma list, "
+                              f"e.g. --{what} 10,20,50") from None
+    return out
+
+
+def check_strategies(names: list[str]) -> list[str]:
+    for s in names:
+        if s not in STRATEGIES:
+            raise WomSimError(f"--strategies: unknown strategy {s!r}{nearest(s, STRATEGIES)}; "
+                              f"choose from {', '.join(STRATEGIES)}")
+    names = list(dict.fromkeys(names))
+    return names if BASELINE in names else [BASELINE, *names]
+
+
+def compare_seeding(sc: Scenario, out: str | Path, strategies: list[str], budgets: list[float], *,
+                    money: bool = False, workers: int = 1, scheduler: str | None = None,
+                    resume: bool = False, force: bool = False, plots: bool = True,
+                    progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run the strategy x budget grid and write DIR/comparison.csv and plots.
+
+    >>> import tempfile, wom_sim
+    >>> sc = wom_sim.load_scenario({"scenario": {"steps": 8, "replicates": 4}, "graph": {"n": 500}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     cmp = wom_sim.compare_seeding(sc, d + "/cmp", ["degree"], [5], plots=False)
+    >>> cmp.strategies
+    ['random', 'degree']
+    """
+    strategies = check_strategies(strategies or [BASELINE, "degree"])
+    budget_key = "seeding.budget_money" if money else "seeding.budget"
+    if not budgets:
+        budgets = [sc.seeding.budget_money if money else sc.seeding.budget]
+    if any(b <= 0 for b in budgets):
+        raise WomSimError(f"--budget {budgets}: budgets must be positive")
+    if not money:
+        budgets = [int(b) for b in budgets]
+    raw = sc.to_dict()
+    raw["sweep"] = {"seeding.strategy": strategies, budget_key: budgets}
+    grid = load_scenario(raw)
+    grid._source = sc.source
+
+    cache = GraphCache(make_graph, keep=1)
+    choices: dict[tuple[str, float], Choice] = {}
+
+    rankings: dict[str, tuple[np.ndarray, float]] = {}  # strategy -> (ranking at the largest budget, seconds)
+
+    def pick(point: Point) -> np.ndarray | None:
+        psc = point.scenario
+        name = psc.seeding.strategy
+        key = (name, point.values[budget_key])
+        graph = cache.graph(psc)
+        fixed_strategy = not STRATEGIES[name].per_replicate
+        if fixed_strategy and not money:
+            # rankings are nested (a smaller budget's picks are the first picks at the
+            # largest): pick once at the largest budget, reuse its prefixes
+            if name not in rankings:
+                top = load_scenario(psc, [f"seeding.budget={max(budgets)}"])
+                big = plan_seeds(graph, top)
+                rankings[name] = (big.fixed, big.seconds)
+            ranking, secs = rankings[name]
+            plan = SeedPlan(graph, psc, ranking[: psc.seeding.budget], secs)
+        else:
+            plan = plan_seeds(graph, psc)
+        R = psc.scenario.replicates
+        if plan.fixed is not None:
+            costs = [kol_cost(graph, psc, plan.fixed)]
+            sizes = [plan.fixed.size]
+            seconds = plan.seconds
+        else:  # per-replicate picks: report their mean cost and the time of one pick
+            t0 = time.perf_counter()
+            picks = [plan.for_replicate(r) for r in range(R)]
+            seconds = (time.perf_counter() - t0) / R
+            costs = [kol_cost(graph, psc, k) for k in picks]
+            sizes = [k.size for k in picks]
+        choices[key] = Choice(key[0], key[1], plan.fixed, seconds, float(np.mean(costs)), float(np.mean(sizes)))
+        return plan.fixed
+
+    # pick every point's KOLs up front (also for points a resume skips: costs and
+    # times belong in the table), then run the grid
+    points = expand(grid)
+    fixed = {p.index: pick(p) for p in points}
+    run_sweep(grid, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
+              plots=False, progress=progress, kols=lambda p: fixed[p.index], points=points)
+
+    out = Path(out)
+    cmp = Comparison(out, [], budgets, strategies, choices, money=money)
+    for p in points:
+        metrics, finals = final_rows(out / "points" / p.folder)
+        cmp.metrics = metrics
+        cmp.finals[(p.scenario.seeding.strategy, p.values[budget_key])] = finals
+    write_comparison(cmp)
+    if plots:
+        save_comparison_plots(cmp, points, budget_key, cache.graph(points[0].scenario))
+    return cmp
+
+
+def write_comparison(cmp: Comparison) -> Path:
+    """comparison.csv: every strategy x budget x metric with the lift over random."""
+    rows = []
+    for b in cmp.budgets:
+        for s in cmp.strategies:
+            ch = cmp.choices[(s, b)]
+            m, lo, hi = mean_ci(cmp.finals[(s, b)])
+            for i, metric in enumerate(cmp.metrics):
+                lift, llo, lhi = cmp.lift(s, b, metric)
+                base = float(cmp.finals[(BASELINE, b)][:, i].mean())
+                pct = lift / base * 100 if base else 0.0
+                rows.append([s, b, metric, m[i], lo[i], hi[i], lift, llo, lhi, pct, ch.n_kols, ch.cost,
+                             f"{ch.seconds:.4f}"])
+    return write_csv(cmp.out / COMPARISON_CSV, ["strategy", "budget", "metric", "mean", "ci_low", "ci_high", "lift",
+                                                "lift_ci_low", "lift_ci_high", "lift_pct", "n_kols", "cost",
+                                                "selection_s"], rows)
+
+
+def ranked(cmp: Comparison, budget: float, metric: str = "adopters") -> list[str]:
+    """Strategies, best first by the mean of `metric` at `budget`."""
+    i = cmp.metrics.index(metric)
+    return sorted(cmp.strategies, key=lambda s: -cmp.finals[(s, budget)][:, i].mean())

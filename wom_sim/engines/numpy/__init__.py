@@ -1,0 +1,8 @@
+"""The vectorized NumPy core (engine.py), its replicate with a public stepping API
+(replicate.py), the pure-IC kernel (ic.py) and Bass mode (bass.py)."""
+from __future__ import annotations
+
+from .engine import NumpyEngine
+from .replicate import Inbox, Observer, Replicate
+
+__all__ = ["NumpyEngine", "Replicate", "Observer", "Inbox"]

@@ -1,0 +1,103 @@
+"""The memory guard: estimate a scenario's peak bytes before allocating anything,
+and refuse, with the estimate in GB, what would not fit. Per-kind build costs come
+from the graph-kind catalog (measured, benchmarks/)."""
+from __future__ import annotations
+
+import os
+
+from ..catalogs import GRAPH_KINDS
+from ..errors import MemoryBudgetError
+from ..graphs.build import expected_arcs
+from ..scenario import Scenario
+
+#: bytes per stored arc (int32 index) and per weighted arc (float32)
+ARC_BYTES = 4
+#: replicate state per agent: stage, experience, valence, flags (int8/bool),
+#: tells_left and scratch (int32), out-degree (int64), active-set headroom
+AGENT_BYTES = 40
+#: retell mode adds each agent's place in the telling plans (int64) and the plans
+PLAN_BYTES = 16
+#: per message of one step: receiver (int32), owner and sort keys (int64), inbox counts
+MESSAGE_BYTES = 24
+#: a bare `wom-sim run` process: the interpreter with numpy, scipy, pandas, matplotlib (measured 119 MB)
+BASE_BYTES = 120_000_000
+
+
+def n_agents_hint(sc: Scenario) -> int:
+    n = sc.graph.n_nodes()
+    if n is None:  # edge list: about one node per two lines is a safe upper guess
+        arcs = expected_arcs(sc.graph)
+        n = max(arcs // 2, 1)
+    return n
+
+
+def messages_per_step(sc: Scenario, n: int, arcs: int) -> int:
+    """An upper bound on the messages of one step: what sizes the step's buffers.
+
+    retell: every agent a sharer telling `tells_per_step`; cascade: every arc of the
+    graph trying at the larger of T and kol_reach; bass sends none but builds a
+    neighbour sum per arc."""
+    w = sc.wom
+    links = arcs if arcs else n * max(w.tells_per_step, 1)  # complete mixing has no arcs
+    if w.mode == "bass":
+        return arcs // 2
+    if w.mode == "cascade":
+        return int(links * min(1.0, max(w.transmissibility, sc.seeding.kol_reach)))
+    return min(links, n * w.tells_per_step)
+
+
+def estimate_bytes(sc: Scenario, workers: int = 1) -> int:
+    """Peak resident bytes of `wom-sim run` for this scenario: the larger of the graph
+    build and the simulation (measured within 20% for the generators; benchmarks/)."""
+    n = n_agents_hint(sc)
+    arcs = expected_arcs(sc.graph)
+    graph = 8 * (n + 1) + ARC_BYTES * arcs * (2 if sc.graph.weighted else 1)
+    build = GRAPH_KINDS[sc.graph.kind].build_bytes_per_arc * arcs + 8 * n
+    agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
+    state = agent * n + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
+    results = 8 * sc.scenario.replicates * (sc.scenario.steps + 1) * 64
+    run = graph + workers * state + results
+    return int(max(build, run) + BASE_BYTES)
+
+
+def available_bytes() -> int:
+    """Memory we may use: WOM_SIM_MAX_MEMORY_GB if set, else MemAvailable."""
+    env = os.environ.get("WOM_SIM_MAX_MEMORY_GB")
+    if env:
+        try:
+            return int(float(env) * 1e9)
+        except ValueError:
+            raise MemoryBudgetError(f"WOM_SIM_MAX_MEMORY_GB={env!r} is not a number of GB") from None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+
+
+def check_fits(sc: Scenario, workers: int = 1) -> int:
+    need = estimate_bytes(sc, workers)
+    have = available_bytes()
+    if need > have:
+        raise MemoryBudgetError(
+            f"{sc.source}: this scenario needs about {need / 1e9:.1f} GB of memory "
+            f"({n_agents_hint(sc):,} agents, ~{expected_arcs(sc.graph):,} arcs, {workers} worker(s)) "
+            f"but only {have / 1e9:.1f} GB is available. Lower graph.n or the mean degree, "
+            f"use fewer workers, or set WOM_SIM_MAX_MEMORY_GB if you know better.")
+    return need
+
+
+def check_grid_fits(points: list[tuple[str, Scenario]], workers: int) -> None:
+    """Refuse a grid (named scenarios, run `workers` at a time) whose largest point
+    would not fit, before any point runs."""
+    label, worst = max(points, key=lambda p: estimate_bytes(p[1]))
+    need = workers * estimate_bytes(worst)
+    have = available_bytes()
+    if need > have:
+        raise MemoryBudgetError(
+            f"{worst.source}: the largest sweep point ({label}: {n_agents_hint(worst):,} agents) needs about "
+            f"{need / 1e9:.1f} GB with {workers} worker(s), but only {have / 1e9:.1f} GB is available. Use fewer "
+            f"--workers or smaller graphs (set WOM_SIM_MAX_MEMORY_GB if you know better).")

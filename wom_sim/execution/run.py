@@ -1,0 +1,192 @@
+"""Running a scenario: the memory guard, the graph, the KOL plan, then replicates on
+independent seed streams (streams.py says which stream feeds what), in this process or
+on forked workers. Also the unit of work of grids (`run_unit`), which sweeps send to
+local processes or Dask workers."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engines import Engine, check_agent_engine_size, make_engine
+from ..errors import GraphInputError, ScenarioError
+from ..graphs.build import build_graph
+from ..graphs.csr import CSRGraph
+from ..graphs.io import from_networkx
+from ..policies import resolve
+from ..results import RunResult
+from ..scenario import Scenario, load_scenario
+from ..seeding import SeedPlan, plan_seeds
+from ..streams import stream
+from .cache import GraphCache
+from .executors import LocalExecutor, keep_heap
+from .memory import check_fits
+
+__all__ = ["run", "run_replicates", "run_unit", "make_graph", "prepare", "check_runnable", "default_workers"]
+
+
+def make_graph(sc: Scenario) -> CSRGraph:
+    """The scenario's graph (stream (seed, 0)); edge-list problems name the scenario key too."""
+    try:
+        graph = build_graph(sc.graph, stream(sc.scenario.seed, 0))
+    except GraphInputError as exc:
+        raise GraphInputError(f"{exc}\n  (read from graph.path = {sc.graph.path!r} of {sc.source})") from None
+    check_population(sc, graph)
+    return graph
+
+
+def check_population(sc: Scenario, graph: CSRGraph) -> None:
+    """KOLs and complainers must fit in the graph (known only once an edge list is read)."""
+    need = sc.seeding.budget + sc.seeding.initial_complainers
+    if sc.seeding.budget_money <= 0 and need > graph.n:
+        raise ScenarioError(f"{sc.source}: seeding.budget + seeding.initial_complainers = {need} exceeds the "
+                            f"{graph.n:,} agents of the graph; lower them or use a bigger graph")
+    if sc.seeding.initial_complainers > graph.n:
+        raise ScenarioError(f"{sc.source}: seeding.initial_complainers = {sc.seeding.initial_complainers} exceeds "
+                            f"the {graph.n:,} agents of the graph")
+
+
+def check_runnable(sc: Scenario, workers: int = 1) -> int:
+    """What can be checked before anything is built: the response policy loads, the Mesa
+    engine takes the population, the memory guard passes. Returns the memory estimate."""
+    resolve(sc.response.policy)
+    check_agent_engine_size(sc)
+    return check_fits(sc, workers)
+
+
+def _given_graph(graph: Any, sc: Scenario) -> CSRGraph:
+    """A graph passed in Python (CSRGraph or networkx) instead of the scenario's [graph]."""
+    if not isinstance(graph, CSRGraph):
+        graph = from_networkx(graph)
+    check_population(sc, graph)
+    return graph
+
+
+def prepare(sc: Scenario, graph: CSRGraph) -> tuple[Engine, SeedPlan]:
+    """The engine of a scenario on a graph and its seed plan (the engine's default KOLs
+    are the plan's fixed pick)."""
+    plan = plan_seeds(graph, sc)
+    return make_engine(sc, graph, plan.fixed if plan.fixed is not None else ()), plan
+
+
+# worker processes inherit the engine by fork (copy-on-write: the graph is not copied)
+_WORKER: tuple[Engine, SeedPlan] | None = None
+
+
+def _run_chunk(seed: int, reps: list[int]) -> tuple[list[int], np.ndarray]:
+    assert _WORKER is not None
+    eng, plan = _WORKER
+    return reps, np.stack([eng.run_replicate(stream(seed, 2, r), kols=plan.for_replicate(r)) for r in reps])
+
+
+def run(scenario: Scenario | dict | str, *, workers: int = 1,
+        progress: Callable[[int, int], None] | None = None, graph: Any = None) -> RunResult:
+    """Run every replicate of a scenario (a Scenario, a dict or a TOML path) and return
+    its RunResult.
+
+    `progress(done, total)` is called as agent-steps complete (total = replicates x
+    steps). `workers` > 1 spreads replicates over forked processes; the numbers are
+    identical to workers = 1. `graph` (a CSRGraph or a networkx graph) replaces the
+    scenario's [graph] section.
+
+    >>> import wom_sim
+    >>> res = wom_sim.run({"scenario": {"steps": 10, "replicates": 4, "seed": 1},
+    ...                    "graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 8}})
+    >>> res.summary["n_agents"], res.series.shape
+    (1000, (4, 11, 20))
+    """
+    global _WORKER
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    workers = max(1, min(workers, sc.scenario.replicates))
+    t0 = time.perf_counter()
+    if graph is None:
+        check_runnable(sc, workers)
+        graph = make_graph(sc)
+    else:
+        resolve(sc.response.policy)
+        graph = _given_graph(graph, sc)
+    t1 = time.perf_counter()
+    eng, plan = prepare(sc, graph)
+    t2 = time.perf_counter()
+    R, T = sc.scenario.replicates, sc.scenario.steps
+    series = np.empty((R, T + 1, len(eng.metrics)), dtype=np.float64)
+    total = R * T
+    if workers == 1 or "fork" not in mp.get_all_start_methods():  # workers inherit the engine by fork
+        done = 0
+        for r in range(R):
+            def tick(t: int, base: int = done) -> None:
+                if progress:
+                    progress(base + t, total)
+            series[r] = eng.run_replicate(stream(sc.scenario.seed, 2, r), tick, kols=plan.for_replicate(r))
+            done += T
+    else:
+        _WORKER = (eng, plan)
+        chunks = [list(range(r, R, workers * 2)) for r in range(min(R, workers * 2))]
+        ex = LocalExecutor(workers)
+        done = 0
+        try:
+            futures = {ex.submit(_run_chunk, sc.scenario.seed, c) for c in chunks}
+            while futures:
+                finished, futures = ex.wait_any(futures)
+                for f in finished:
+                    reps, block = f.result()
+                    series[reps] = block
+                    done += len(reps) * T
+                    if progress:
+                        progress(done, total)
+        except BaseException:
+            ex.shutdown(cancel=True)
+            raise
+        finally:
+            _WORKER = None
+        ex.shutdown()
+    t3 = time.perf_counter()
+    return RunResult(scenario=sc, metrics=eng.metrics, series=series, n_agents=graph.n,
+                     n_arcs=graph.n_arcs, kols=plan.describe(), funnel=eng.funnel,
+                     timing={"graph_s": t1 - t0, "seeding_s": t2 - t1, "simulate_s": t3 - t2})
+
+
+_PROCESS_CACHE = GraphCache(make_graph)
+
+
+def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, Engine, SeedPlan | None]:
+    """Replicates `reps` of a scenario in this process: (len(reps), steps+1, metrics), the
+    engine and the seed plan (None when `kols` is given). Graphs and plans are kept in a
+    per-process cache. `kols` overrides the scenario's seeding (a pick made once
+    elsewhere, e.g. by compare-seeding)."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    graph = _PROCESS_CACHE.graph(sc)
+    plan = _PROCESS_CACHE.plan(sc) if kols is None else None
+    eng = make_engine(sc, graph)
+    series = np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r),
+                                         kols=plan.for_replicate(r) if plan is not None else kols)
+                       for r in reps])
+    return series, eng, plan
+
+
+def run_unit(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict[str, Any]:
+    """One unit of work of a grid, run wherever the executor puts it: replicates `reps` of
+    a scenario. It depends only on its arguments, so any scheduler gives the same numbers.
+    `kols`: a pick made once by the caller (compare-seeding), else the scenario's own."""
+    keep_heap()
+    t0, c0 = time.perf_counter(), time.thread_time()
+    sc = load_scenario(scenario_dict)
+    series, eng, plan = run_replicates(sc, reps, kols)
+    if plan is not None:
+        described: list[int] | str = plan.describe()
+    else:
+        assert kols is not None
+        described = kols.tolist() if kols.size <= 1000 else f"{kols.size} agents"
+    return {"series": series, "n": eng.n, "arcs": eng.g.n_arcs, "kols": described,
+            "funnel": eng.funnel, "metrics": eng.metrics, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.thread_time() - c0}
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

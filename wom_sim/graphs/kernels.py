@@ -1,0 +1,202 @@
+"""Vectorized kernels on graphs, shared by the engines, the generators and the seeding
+strategies: Bernoulli successes by geometric skips, who tells whom, inboxes.
+
+Every function works on a whole batch at once (no per-agent Python loop). The telling
+kernels return, for each message, the index of its teller in the batch (`owner`) and
+the receiving agent (`target`); their cost follows the tellers' arcs, not N.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .csr import CSRGraph, repeat_index
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges starts[i] : starts[i] + counts[i] (int64)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return _EMPTY
+    shift = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + shift
+
+#: above this many tells per step, Floyd's O(k^2) per teller loses to random keys
+_FLOYD_MAX_K = 24
+
+
+def out_degree_of(graph: CSRGraph, agents: np.ndarray) -> np.ndarray:
+    if graph.complete:
+        return np.full(agents.size, graph.n - 1, dtype=np.int64)
+    return graph.indptr[agents + 1] - graph.indptr[agents]
+
+
+def _targets(graph: CSRGraph, tellers: np.ndarray, owner: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Map (teller, position in its neighbour list) to the neighbour's id."""
+    src = tellers[owner].astype(np.int64)
+    if graph.complete:  # neighbours of u are 0..n-1 without u
+        return (offset + (offset >= src)).astype(np.int32)
+    return graph.indices[graph.indptr[src] + offset]
+
+
+def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """owner/offset for every arc of every teller (deg arcs each)."""
+    total = int(deg.sum())
+    if total == 0:
+        return _EMPTY, _EMPTY
+    owner = repeat_index(deg)
+    offset = ranges(np.zeros(deg.size, dtype=np.int64), deg)
+    return owner, offset
+
+
+def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
+                        rng: np.random.Generator, deg: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each teller i draws min(k[i], deg) distinct out-neighbours, a uniformly random
+    ordered sample: the set is uniform and, within each teller, so is the order.
+
+    Returns (owner, target, told): told[i] neighbours for teller i, its targets
+    contiguous, in drawn order, tellers in batch order (owner ascending). This is a
+    sharer's telling plan (docs/model.md section 9.2). Tellers drawing up to 24 use Floyd's
+    algorithm column by column over all of them at once (O(tellers x k^2) vectorized
+    operations), then a shuffle of each row; tellers drawing more sort random keys
+    over their arcs, which gives set and order at once.
+    """
+    tellers = np.asarray(tellers, dtype=np.int64)
+    deg = out_degree_of(graph, tellers) if deg is None else deg
+    k = np.minimum(np.asarray(k, dtype=np.int64), deg)
+    told = np.maximum(k, 0)
+    total = int(told.sum())
+    if total == 0:
+        return _EMPTY, np.zeros(0, dtype=np.int32), told
+    start = np.cumsum(told) - told          # where each teller's plan begins in the output
+    offset = np.empty(total, dtype=np.int64)  # position of each drawn neighbour in its row
+
+    few = np.flatnonzero((k > 0) & (k <= _FLOYD_MAX_K))
+    if few.size:
+        kk, dd = k[few], deg[few]
+        kmax = int(kk.max())
+        chosen = np.full((few.size, kmax), -1, dtype=np.int64)
+        for s in range(kmax):
+            active = s < kk
+            j = dd - kk + s  # Floyd: draw t in [0, j]; if taken, take j
+            t = (rng.random(few.size) * (j + 1)).astype(np.int64)
+            np.minimum(t, j, out=t)
+            if s:
+                dup = (chosen[:, :s] == t[:, None]).any(axis=1)
+                t = np.where(dup, j, t)
+            chosen[:, s] = np.where(active, t, -1)
+        if kmax > 1:  # Floyd's set is uniform, its column order is not: shuffle each row
+            keys = rng.random(chosen.shape)
+            keys[chosen < 0] = 2.0  # unused columns stay last
+            chosen = np.take_along_axis(chosen, np.argsort(keys, axis=1), axis=1)
+        rr, cc = np.nonzero(chosen >= 0)
+        offset[start[few[rr]] + cc] = chosen[rr, cc]
+    many = np.flatnonzero(k > _FLOYD_MAX_K)
+    if many.size:  # random keys: each teller's k smallest keys, in key order
+        kk, dd = k[many], deg[many]
+        o, off = _all_arcs(dd)
+        order = np.lexsort((rng.random(o.size), o))
+        o, off = o[order], off[order]
+        rank = np.arange(o.size) - (np.cumsum(dd) - dd)[o]
+        keep = rank < kk[o]
+        offset[start[many[o[keep]]] + rank[keep]] = off[keep]
+    owner = repeat_index(told)
+    return owner, _targets(graph, tellers, owner, offset), told
+
+
+def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.ndarray:
+    """Sorted positions (int64) of the successes among `total` Bernoulli(`prob`) trials.
+
+    The one geometric-skip sampler of wom-sim (engines, generators, seeding). Only the
+    successes are drawn: the gaps between them are geometric, made as
+    floor(E / -log(1 - p)) + 1 from standard exponentials E (numpy's ziggurat, about
+    twice as fast as rng.geometric). float32 exponentials suffice while the mean gap
+    1/p is small against float32's 2^24 resolution; below p = 1e-4, float64.
+
+    >>> import numpy as np
+    >>> pos = success_positions(np.random.default_rng(0), 1_000_000, 0.01)
+    >>> 9_500 < pos.size < 10_500 and bool((np.diff(pos) > 0).all())
+    True
+    """
+    if total <= 0 or prob <= 0:
+        return _EMPTY
+    if prob >= 1:
+        return np.arange(total, dtype=np.int64)
+    lam = -math.log1p(-prob)
+    dtype = np.float32 if prob >= 1e-4 else np.float64
+    expected = total * prob
+    draws = int(expected + 6 * math.sqrt(expected) + 16)
+
+    def more(start: int) -> np.ndarray:
+        e = rng.standard_exponential(draws, dtype=dtype)
+        e *= dtype(1.0 / lam)
+        gaps = e.astype(np.int64)
+        gaps += 1
+        return np.cumsum(gaps, out=gaps) + start
+
+    parts = [more(-1)]
+    while parts[-1][-1] < total:  # rare: ran short of hits, draw more
+        parts.append(more(int(parts[-1][-1])))
+    pos = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return pos[: np.searchsorted(pos, total)]
+
+
+def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float,
+                   rng: np.random.Generator, use_weights: bool = False,
+                   deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every out-arc of every teller carries a message independently with `prob`
+    (or the arc's weight when `use_weights`).
+
+    With one probability, only the successes are drawn: geometric gaps between hits
+    over the tellers' concatenated arcs, so the cost follows the messages sent, not
+    the arcs examined (REFERENCE.md: drawing one number per arc caps the rate).
+    """
+    tellers = np.asarray(tellers, dtype=np.int64)
+    deg = out_degree_of(graph, tellers) if deg is None else deg
+    total = int(deg.sum())
+    if total == 0 or (prob <= 0 and not use_weights):
+        return _EMPTY, np.zeros(0, dtype=np.int32)
+    ends = np.cumsum(deg)
+    if use_weights and graph.weights is not None and not graph.complete:
+        owner, offset = _all_arcs(deg)
+        w = graph.weights[graph.indptr[tellers[owner]] + offset]
+        hit = rng.random(total, dtype=np.float32) < w
+        owner, offset = owner[hit], offset[hit]
+    elif prob >= 1:
+        owner, offset = _all_arcs(deg)
+    else:
+        pos = success_positions(rng, total, prob)
+        owner = np.searchsorted(ends, pos, side="right")
+        offset = pos - (ends[owner] - deg[owner])
+    return owner, _targets(graph, tellers, owner, offset)
+
+
+def accumulate(targets: np.ndarray, negative: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inbox: the distinct receivers with their counts of positive and negative messages.
+
+    A counting pass over N is used only when messages are many (> N/16); otherwise a
+    sort of the messages, so a quiet step costs little on a huge graph.
+    """
+    if targets.size == 0:
+        z = np.zeros(0, dtype=np.int32)
+        return z.astype(np.int64), z, z
+    if targets.size * 16 > n:
+        tot = np.bincount(targets, minlength=n)
+        ids = np.flatnonzero(tot)
+        neg = np.bincount(targets[negative], minlength=n)[ids] if negative.any() else np.zeros(ids.size, np.int64)
+        return ids, (tot[ids] - neg).astype(np.int32), neg.astype(np.int32)
+    # one sort of (target, valence) packed in an int64: no argsort, no gather
+    key = np.sort(targets.astype(np.int64) * 2 + negative)
+    t = key >> 1
+    first = np.empty(t.size, dtype=bool)
+    first[0] = True
+    np.not_equal(t[1:], t[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, t.size))
+    neg = np.add.reduceat(key & 1, starts)
+    return t[starts], (counts - neg).astype(np.int32), neg.astype(np.int32)

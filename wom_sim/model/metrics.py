@@ -1,0 +1,118 @@
+"""The metrics of a run (docs/model.md, section 6), derived once from the engines' counters.
+
+Every engine path (NumPy core, IC kernel, Bass, Mesa) reports the same named COUNTERS per
+step: running totals (aware, adopters, negative_reach), per-step flows (new_adopters,
+new_pos_messages, new_neg_messages, new_responses) and the agents in each stage code.
+:func:`table` turns them into the metric table every output uses: cumulative messages
+and responses, rejecters, net sentiment and NPV are computed here and nowhere else.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..funnels import Funnel
+
+#: what an engine counts at every step, before the stage counts (one per stage code)
+COUNTERS = ["aware", "adopters", "new_adopters", "negative_reach", "new_pos_messages", "new_neg_messages",
+            "new_responses"]
+
+#: the metrics of every run, before one `stage_<name>` per stage code (docs/model.md section 8)
+BASE_METRICS = ["aware", "adopters", "new_adopters", "rejected", "negative_reach",
+                "pos_messages", "neg_messages", "new_pos_messages", "new_neg_messages",
+                "responses", "new_responses", "net_sentiment", "npv"]
+
+#: metrics shown in the terminal table of `wom-sim run`
+HEADLINE = ["adopters", "aware", "negative_reach", "rejected", "npv"]
+
+def unit(metric: str) -> str:
+    """The unit a metric is counted in, for axis labels and tables."""
+    if metric == "npv":
+        return "currency units"
+    if metric.endswith("messages"):
+        return "messages"
+    if metric.endswith("responses"):
+        return "responses"
+    if metric == "net_sentiment":
+        return "share of messages"
+    return "agents"
+
+
+#: counters that are flows (reset every step); the others are states
+FLOWS = ("new_adopters", "new_pos_messages", "new_neg_messages", "new_responses")
+
+
+def stage_metric_names(funnel: Funnel) -> list[str]:
+    """`stage_<name>` for every stage code: unaware, the funnel's stages, rejected, done."""
+    return [f"stage_{s}" for s in funnel.code_names()]
+
+
+def counter_names(funnel: Funnel) -> list[str]:
+    """The columns of an engine's counter table."""
+    return COUNTERS + stage_metric_names(funnel)
+
+
+def metric_names(funnel: Funnel) -> list[str]:
+    """The columns of a metric table (what timeseries.csv and replicates.csv hold)."""
+    return BASE_METRICS + stage_metric_names(funnel)
+
+
+def discount_factors(steps: int, economics: Any) -> np.ndarray:
+    """(1 + r)^-t for t = 0..steps: the weight of a sale made in step t."""
+    return (1.0 + economics.discount_rate) ** (-np.arange(steps + 1, dtype=np.float64))
+
+
+def npv(new_adopters: np.ndarray, economics: Any) -> np.ndarray:
+    """Cumulative NPV after each step: sum over t of new adopters x margin x (1 + r)^-t.
+    Seeds (KOLs, initial complainers) are not sales: new_adopters[0] is 0."""
+    new = np.asarray(new_adopters, dtype=np.float64)
+    return np.cumsum(new * economics.margin * discount_factors(new.shape[0] - 1, economics))
+
+
+def net_sentiment(pos: Any, neg: Any) -> Any:
+    """(pos - neg) / (pos + neg) over the messages sent so far; 0 before any."""
+    pos = np.asarray(pos, dtype=np.float64)
+    neg = np.asarray(neg, dtype=np.float64)
+    tot = pos + neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, (pos - neg) / np.where(tot > 0, tot, 1.0), 0.0)
+
+
+def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
+    """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters).
+
+    >>> from wom_sim.funnels import no_funnel
+    >>> from types import SimpleNamespace
+    >>> f = no_funnel()
+    >>> c = np.zeros((3, len(counter_names(f))))
+    >>> c[:, 2] = [0, 2, 1]                      # new adopters per step
+    >>> out = table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0))
+    >>> out[:, metric_names(f).index("npv")].tolist()
+    [0.0, 20.0, 30.0]
+    """
+    counters = np.asarray(counters, dtype=np.float64)
+    c = {name: counters[:, i] for i, name in enumerate(COUNTERS)}
+    stages = counters[:, len(COUNTERS):]
+    pos = np.cumsum(c["new_pos_messages"])
+    neg = np.cumsum(c["new_neg_messages"])
+    derived = {
+        "aware": c["aware"], "adopters": c["adopters"], "new_adopters": c["new_adopters"],
+        "rejected": stages[:, funnel.REJECTED], "negative_reach": c["negative_reach"],
+        "pos_messages": pos, "neg_messages": neg,
+        "new_pos_messages": c["new_pos_messages"], "new_neg_messages": c["new_neg_messages"],
+        "responses": np.cumsum(c["new_responses"]), "new_responses": c["new_responses"],
+        "net_sentiment": net_sentiment(pos, neg), "npv": npv(c["new_adopters"], economics),
+    }
+    return np.column_stack([derived[m] for m in BASE_METRICS] + [stages])
+
+
+def kol_prices(followers: np.ndarray, seeding: Any) -> np.ndarray:
+    """Price of each agent as a KOL: base + rate x followers^alpha (seeding.kol_cost_*)."""
+    f = np.asarray(followers, dtype=np.float64)
+    return seeding.kol_cost_base + seeding.kol_cost_rate * f ** seeding.kol_cost_alpha
+
+
+def kol_cost(followers: np.ndarray, seeding: Any) -> float:
+    """What KOLs with these follower counts cost together under the price model."""
+    return float(kol_prices(followers, seeding).sum()) if np.size(followers) else 0.0

@@ -1,0 +1,117 @@
+"""The rules of the model (docs/model.md) that every engine path applies, written once.
+
+The NumPy core (whole arrays), the Mesa agents (one agent at a time), the IC kernel and
+the teach recorder all call these functions, so a rule cannot drift between them. Each
+function works on NumPy arrays and on plain numbers alike.
+
+    funnel_of             the funnel a scenario runs (none in Bass mode)
+    advance_probability   funnel progression with message and brand lifts (section 4.2, 3a)
+    message_lift          one positive message raises the advance: p = 1-(1-base)(1-boost)^k
+    brand_lift            SICAS sensing lifts it once more: 1-(1-p)(1-brand_engagement)
+    rejection_probability k negative messages reject with 1-(1-r)^k (section 4.2)
+    share_probability     who becomes a sharer after a purchase, by valence (section 4.4)
+    draw_tells            the retelling distribution (fixed | poisson | geometric)
+    new_tells             a new sharer's tells (retell) or active steps (cascade)
+    telling_plan_size     how many distinct people a sharer will tell (section 9.2)
+    message_may_act       which messages can still act when they are read (9.1)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..funnels import Funnel, build_funnel, no_funnel
+
+
+def funnel_of(scenario: Any) -> Funnel:
+    """The funnel a scenario runs: its [funnel] section, or none in Bass mode (adoption
+    is the only change of state)."""
+    return no_funnel() if scenario.wom.mode == "bass" else build_funnel(scenario.funnel)
+
+
+def message_lift(p: Any, k: Any, positive_boost: float) -> Any:
+    """Advance probability after k positive messages: 1 - (1 - p)(1 - boost)^k."""
+    return 1.0 - (1.0 - p) * (1.0 - positive_boost) ** k
+
+
+def brand_lift(p: Any, brand_engagement: float) -> Any:
+    """SICAS: the advance of an agent the brand has sensed: 1 - (1 - p)(1 - engagement)."""
+    return 1.0 - (1.0 - p) * (1.0 - brand_engagement)
+
+
+def advance_probability(base: Any, k_pos: Any, positive_boost: float, sensed: Any,
+                        brand_engagement: float) -> Any:
+    """The probability that an agent in a pre-purchase stage advances this step.
+
+    `base` is the stage's advance probability; `k_pos` the positive messages it reads
+    this step (0 where the stage is not boosted by messages); `sensed` whether the brand
+    has sensed it (False where the stage is not lifted by the brand).
+
+    >>> round(advance_probability(0.2, 2, 0.15, True, 0.3), 4)
+    0.5954
+    """
+    if np.ndim(base) == 0 and np.ndim(k_pos) == 0 and np.ndim(sensed) == 0:  # one agent (Mesa)
+        q = float(base)
+        if k_pos > 0:
+            q = message_lift(q, k_pos, positive_boost)
+        return brand_lift(q, brand_engagement) if sensed else q
+    p = np.where(np.asarray(k_pos) > 0, message_lift(base, k_pos, positive_boost), base)
+    return np.where(sensed, brand_lift(p, brand_engagement), p)
+
+
+def rejection_probability(k_neg: Any, reject_per_negative: float) -> Any:
+    """Each of k negative messages rejects independently: 1 - (1 - r)^k."""
+    return 1.0 - (1.0 - reject_per_negative) ** k_neg
+
+
+def share_probability(wom: Any, valence: int) -> float:
+    """P(a buyer, or a contagion hearer, becomes a sharer) given its valence (+1/-1)."""
+    if valence < 0 and wom.share_prob_negative is not None:
+        return float(wom.share_prob_negative)
+    return float(wom.share_prob)
+
+
+def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> np.ndarray:
+    """Retellings of new sharers: fixed (rounded mean), poisson, or geometric (>= 1).
+
+    >>> int(draw_tells(np.random.default_rng(0), 3, 5, "fixed").sum())
+    15
+    """
+    if size == 0:
+        return np.zeros(0, dtype=np.int32)
+    if dist == "fixed":
+        return np.full(size, int(round(mean)), dtype=np.int32)
+    if dist == "poisson":
+        return rng.poisson(mean, size).astype(np.int32)
+    if mean <= 0:
+        return np.zeros(size, dtype=np.int32)
+    return rng.geometric(min(1.0, 1.0 / max(mean, 1.0)), size).astype(np.int32)
+
+
+def new_tells(rng: np.random.Generator, wom: Any, valence: int, size: int, *, complainer: bool = False) -> np.ndarray:
+    """What `size` new sharers of one valence will tell: in cascade mode their active
+    steps, in retell mode a draw with mean positive_tells or negative_tells. An initial
+    complainer tells at least once (docs/model.md, section 9.5)."""
+    if wom.mode == "cascade":
+        return np.full(size, wom.active_steps, dtype=np.int32)
+    tells = draw_tells(rng, size, wom.positive_tells if valence > 0 else wom.negative_tells,
+                       wom.tells_distribution)
+    return np.maximum(tells, 1) if complainer else tells
+
+
+def telling_plan_size(tells: Any, followers: Any) -> Any:
+    """Retell mode: a sharer tells DISTINCT people over its telling life, so it will tell
+    min(tells, followers) of them (section 9.2)."""
+    return np.minimum(tells, followers)
+
+
+def message_may_act(negative: Any, heard_neg: Any, bought: Any) -> Any:
+    """Messages are judged when they are READ, against the hearer's state then (section
+    9.1). At sending, an engine may drop only the messages that can act on nothing at
+    reading: those to agents who have bought (a purchase is never undone), unless they
+    are a first piece of bad news (negative reach). A message to a rejecter is kept: the
+    firm's public reply may send it back to the funnel before it reads."""
+    if np.ndim(bought) == 0:  # one message (Mesa)
+        return not bought or (bool(negative) and not heard_neg)
+    return ~np.asarray(bought) | (negative & ~heard_neg)

@@ -1,0 +1,8 @@
+"""bench-response: every policy x response delay with a no-response baseline and common
+random numbers (run.py), and its figures (figures.py)."""
+from __future__ import annotations
+
+from .run import BASELINE, RESPONSE_CSV, Bench, PolicySpec, bench_response, jump, parse_delays, parse_policies
+
+__all__ = ["bench_response", "Bench", "PolicySpec", "parse_policies", "parse_delays", "jump", "BASELINE",
+           "RESPONSE_CSV"]

@@ -1,0 +1,152 @@
+"""`bench-response`: how negative reach, rejecters, adopters and NPV change as the
+response delay grows, for several policies, with common random numbers.
+
+Every (policy, delay) point shares the graph and the replicate streams, and a `none`
+baseline (the firm never answers) is run once, so "negative reach avoided" is a paired
+difference per replicate. In cascade mode the delay is a percolation problem: a
+complainer telling each follower with probability b per step for L steps has
+transmissibility T = 1 - E[(1 - b)^L], and the crisis takes off once T exceeds the
+graph's threshold (1/c on Erdős–Rényi; <k>/(<k^2> - <k>) in general).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..catalogs import POLICIES
+from ..errors import WomSimError
+from ..execution.run import make_graph
+from ..files import write_csv
+from ..model.theory import delay_theory
+from ..scenario import Scenario, nearest
+from ..stats import mean_ci
+from ..sweep import Point, expand, final_rows, run_sweep
+from .figures import save_response_plots
+
+RESPONSE_CSV = "response.csv"
+BASELINE = "none"
+
+#: short parameter names accepted in --policies (capacity:C=5, threshold:X=20)
+ALIASES = {"C": "capacity", "X": "threshold", "Q": "queue", "queue": "queue", "capacity": "capacity",
+           "threshold": "threshold", "detect": "detect_prob", "resolve": "resolve_prob",
+           "recovery": "recovery_prob", "repair": "repair_prob"}
+
+
+@dataclass
+class PolicySpec:
+    label: str
+    name: str
+    params: dict[str, Any]
+
+    def overrides(self) -> dict[str, Any]:
+        return {"response.policy": self.name, **{f"response.{k}": v for k, v in self.params.items()}}
+
+
+def parse_policies(text: str | None) -> list[PolicySpec]:
+    """'fixed_delay,capacity:C=5,threshold:X=20' -> policy specs (names checked)."""
+    specs = []
+    for item in (text or "fixed_delay").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, *params = item.split(":")
+        if name not in POLICIES:
+            raise WomSimError(f"--policies: unknown policy {name!r}{nearest(name, POLICIES)}; choose from "
+                              f"{', '.join(POLICIES)} (parameters as capacity:C=5 or threshold:X=20)")
+        values = {}
+        for p in params:
+            key, eq, raw = p.partition("=")
+            if not eq or key not in ALIASES:
+                raise WomSimError(f"--policies {item!r}: parameter {p!r} should be KEY=VALUE with KEY one of "
+                                  f"{', '.join(sorted(ALIASES))}{nearest(key, ALIASES)}")
+            target = ALIASES[key]
+            values[target] = raw if target == "queue" else float(raw) if "." in raw else int(raw)
+        specs.append(PolicySpec(item, name, values))
+    return specs
+
+
+def parse_delays(text: str | None) -> list[int]:
+    try:
+        delays = [int(x) for x in (text or "0,1,2,4,8,16").split(",") if x.strip()]
+    except ValueError:
+        raise WomSimError(f"--delays {text!r}: give whole numbers of steps, e.g. --delays 0,1,2,4,8") from None
+    if not delays or min(delays) < 0:
+        raise WomSimError(f"--delays {text!r}: give delays of 0 or more steps")
+    return sorted(set(delays))
+
+
+# ----------------------------------------------------------------------------- running
+
+
+@dataclass
+class Bench:
+    out: Path
+    policies: list[PolicySpec]
+    delays: list[int]
+    metrics: list[str] = field(default_factory=list)
+    finals: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # (label, delay) -> (R, M)
+    folders: dict[tuple[str, int], Path] = field(default_factory=dict)
+    theory: dict[str, Any] = field(default_factory=dict)
+    baseline: str = BASELINE  # the policy every other is measured against (run once)
+
+    def avoided(self, label: str, delay: int, metric: str = "negative_reach") -> tuple[float, float, float]:
+        """Paired reduction against no response: baseline - policy, mean and 95% CI."""
+        i = self.metrics.index(metric)
+        d = self.finals[(BASELINE, 0)][:, i] - self.finals[(label, delay)][:, i]
+        m, lo, hi = mean_ci(d)
+        return float(m), float(lo), float(hi)
+
+
+def bench_response(sc: Scenario, out: str | Path, policies: list[PolicySpec], delays: list[int], *,
+                   workers: int = 1, scheduler: str | None = None, resume: bool = False, force: bool = False,
+                   plots: bool = True, progress: Callable[[int, int], None] | None = None) -> Bench:
+    combos: list[dict[str, Any]] = [{"response.policy": BASELINE, "response.delay": 0}]
+    labels: list[tuple[str, int]] = [(BASELINE, 0)]
+    for spec in policies:
+        if spec.name == BASELINE:
+            continue
+        for d in delays:
+            combos.append({**spec.overrides(), "response.delay": d})
+            labels.append((spec.label, d))
+    points = expand(sc, combos)  # validates every point (e.g. capacity:C=0) before running
+    run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force, plots=False,
+              progress=progress, points=points)
+    out = Path(out)
+    bench = Bench(out, [p for p in policies if p.name != BASELINE], delays)
+    for p, key in zip(points, labels):
+        bench.metrics, bench.finals[key] = final_rows(out / "points" / p.folder)
+        bench.folders[key] = out / "points" / p.folder
+    if sc.wom.mode == "cascade":
+        bench.theory = delay_theory(sc, make_graph(points[0].scenario).out_degree(), delays,
+                                    erdos_renyi=sc.graph.kind == "erdos_renyi")
+    write_response_csv(bench)
+    if plots:
+        save_response_plots(bench)
+    return bench
+
+
+def jump(bench: Bench, label: str, metric: str = "negative_reach") -> tuple[int, int, float] | None:
+    """The consecutive delays between which `metric` rises most."""
+    i = bench.metrics.index(metric)
+    means = [bench.finals[(label, d)][:, i].mean() for d in bench.delays]
+    if len(means) < 2:
+        return None
+    k = int(np.argmax(np.diff(means)))
+    return bench.delays[k], bench.delays[k + 1], float(means[k + 1] - means[k])
+
+
+def write_response_csv(bench: Bench) -> Path:
+    """response.csv: policy, delay, metric, mean, ci_low, ci_high (the baseline first)."""
+    rows = []
+    for label, d in [(BASELINE, 0)] + [(p.label, d) for p in bench.policies for d in bench.delays]:
+        m, lo, hi = mean_ci(bench.finals[(label, d)])
+        for i, metric in enumerate(bench.metrics):
+            rows.append([label, d, metric, m[i], lo[i], hi[i]])
+    return write_csv(bench.out / RESPONSE_CSV, ["policy", "delay", "metric", "mean", "ci_low", "ci_high"], rows)
+
+
+__all__ = ["bench_response", "parse_policies", "parse_delays", "jump", "Bench", "PolicySpec"]

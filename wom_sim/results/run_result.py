@@ -1,0 +1,155 @@
+"""The result of a run: per-replicate metric tables, their means and 95% intervals, and
+the files that hold them (timeseries.csv, replicates.csv, summary.json, figures), written
+atomically and read back by :meth:`RunResult.load`."""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..errors import WomSimError
+from ..files import csv_text, staged_folder
+from ..funnels import Funnel
+from ..meta import versions
+from ..model.rules import funnel_of
+from ..scenario import Scenario, load_scenario
+from ..stats import mean_ci
+from ..viz.run import FIGURES, save_run_figures
+
+#: the files of a run folder
+TIMESERIES, REPLICATES, SUMMARY = "timeseries.csv", "replicates.csv", "summary.json"
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced. `series[r, t, m]`: metric m after step t of replicate r.
+
+    >>> import wom_sim
+    >>> res = wom_sim.run({"scenario": {"steps": 5, "replicates": 3}, "graph": {"n": 500}})
+    >>> res.series.shape[:2]
+    (3, 6)
+    >>> res.final()["adopters"]["mean"] >= 20   # the 20 KOLs count as adopters
+    True
+    """
+    scenario: Scenario
+    metrics: list[str]
+    series: np.ndarray
+    n_agents: int
+    n_arcs: int
+    kols: list[int] | str  # the KOL ids, or how they were drawn (per replicate)
+    funnel: Funnel
+    timing: dict[str, float] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ tables
+    def metric(self, name: str) -> np.ndarray:
+        """(replicates, steps + 1) values of one metric."""
+        return self.series[:, :, self.metrics.index(name)]
+
+    def final(self) -> dict[str, dict[str, Any]]:
+        """Each metric at the last step: {"mean": ..., "ci95": [low, high]}."""
+        mean, lo, hi = mean_ci(self.series[:, -1, :])
+        return {m: {"mean": float(mean[i]), "ci95": [float(lo[i]), float(hi[i])]}
+                for i, m in enumerate(self.metrics)}
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Long table: step, metric, mean, ci_low, ci_high."""
+        return pd.DataFrame(self._timeseries_rows(), columns=["step", "metric", "mean", "ci_low", "ci_high"])
+
+    @property
+    def replicates(self) -> pd.DataFrame:
+        """Wide table: replicate, step, one column per metric."""
+        R, T1, M = self.series.shape
+        df = pd.DataFrame(self.series.reshape(R * T1, M), columns=self.metrics)
+        df.insert(0, "step", np.tile(np.arange(T1), R))
+        df.insert(0, "replicate", np.repeat(np.arange(R), T1))
+        return df
+
+    def _timeseries_rows(self) -> Iterator[tuple[int, str, float, float, float]]:
+        mean, lo, hi = mean_ci(self.series)
+        for t in range(self.series.shape[1]):
+            for i, m in enumerate(self.metrics):
+                yield t, m, mean[t, i], lo[t, i], hi[t, i]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What summary.json holds (docs/model.md section 8)."""
+        sc = self.scenario
+        return {
+            "scenario": sc.to_dict(),
+            "seed": sc.scenario.seed,
+            "versions": versions(),
+            "n_agents": self.n_agents,
+            "n_arcs": self.n_arcs,
+            "replicates": int(self.series.shape[0]),
+            "steps": int(self.series.shape[1] - 1),
+            "kols": self.kols,
+            "metrics": self.final(),
+            "timing": {k: round(v, 4) for k, v in self.timing.items()},
+        }
+
+    # ------------------------------------------------------------ files
+    def save(self, out_dir: str | Path, plots: bool | None = None, extra: dict[str, str] | None = None) -> Path:
+        """Write every file (plus `extra` name -> text files) into `out_dir` atomically:
+        all of it is staged in a temporary folder beside it and moved in only once
+        complete; a folder that did not exist appears whole or not at all."""
+        import time
+        out = Path(out_dir)
+        t0 = time.perf_counter()
+        with staged_folder(out) as stage:
+            (stage / TIMESERIES).write_text(
+                csv_text(["step", "metric", "mean", "ci_low", "ci_high"], self._timeseries_rows()))
+            R, T1, _ = self.series.shape
+            rows = ([r, t, *self.series[r, t]] for r in range(R) for t in range(T1))
+            (stage / REPLICATES).write_text(csv_text(["replicate", "step", *self.metrics], rows))
+            if plots if plots is not None else self.scenario.output.plots:
+                save_run_figures(self, stage)
+            for name, text in (extra or {}).items():
+                (stage / name).write_text(text)
+            self.timing["write_s"] = time.perf_counter() - t0
+            (stage / SUMMARY).write_text(json.dumps(self.summary, indent=2) + "\n")
+        return out
+
+    @classmethod
+    def load(cls, folder: str | Path) -> RunResult:
+        """A result read back from a run folder (summary.json and replicates.csv).
+
+        >>> import tempfile, wom_sim
+        >>> res = wom_sim.run({"scenario": {"steps": 3, "replicates": 2}, "graph": {"n": 300}})
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     back = wom_sim.RunResult.load(res.save(d + "/run", plots=False))
+        >>> bool((back.series == res.series).all())
+        True
+        """
+        folder = Path(folder)
+        try:
+            summary = json.loads((folder / SUMMARY).read_text())
+            with open(folder / REPLICATES, newline="") as fh:
+                reader = csv.reader(fh)
+                header = next(reader)
+                rows = np.array([[float(x) for x in r] for r in reader], dtype=np.float64)
+        except (OSError, ValueError, StopIteration) as exc:
+            raise WomSimError(f"{folder}: not a readable wom-sim run folder ({exc}); it needs {SUMMARY} "
+                              f"and {REPLICATES} as `wom-sim run` writes them") from None
+        sc = load_scenario(summary["scenario"])
+        sc._source = str(folder / SUMMARY)
+        metrics = header[2:]
+        R, T1 = int(summary["replicates"]), int(summary["steps"]) + 1
+        series = rows[:, 2:].reshape(R, T1, len(metrics))
+        timing = {k: float(v) for k, v in summary.get("timing", {}).items()}
+        return cls(scenario=sc, metrics=metrics, series=series, n_agents=int(summary["n_agents"]),
+                   n_arcs=int(summary["n_arcs"]), kols=summary["kols"], funnel=funnel_of(sc), timing=timing)
+
+    def plot(self, kind: str = "adoption", ax: Axes | None = None) -> Figure:
+        """One figure, for a notebook: 'adoption', 'funnel' or 'messages'."""
+        if kind not in FIGURES:
+            raise ValueError(f"kind = {kind!r}: choose one of {', '.join(FIGURES)}")
+        return FIGURES[kind](self, ax=ax)
