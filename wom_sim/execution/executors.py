@@ -66,11 +66,14 @@ class LocalExecutor:
         return set(done), set(not_done)
 
     def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the workers, or (cancel) stop them at once. Either way the pool's
+        manager thread is joined here: left running, it races the interpreter's exit
+        (concurrent.futures' atexit hook writes to its closed wake-up pipe)."""
         if self.pool is not None:
             if cancel:
                 for p in list(getattr(self.pool, "_processes", {}).values()):
                     p.terminate()
-            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
 
 
 # Dask worker housekeeping slowed while a sweep runs (callback -> period in ms; 0 pauses
