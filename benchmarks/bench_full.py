@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, CpuWatch, fmt_rate, machine_info, print_header, save_json, table  # noqa: E402
 
 import wom_sim  # noqa: E402
-from wom_sim.execution import make_graph, prepare as make_engine
+from wom_sim.execution import make_graph
+from wom_sim.execution import prepare as make_engine
 from wom_sim.streams import stream  # noqa: E402
 
 

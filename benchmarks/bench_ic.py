@@ -65,13 +65,24 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (CpuWatch, Timer, fmt_rate, fmt_time, machine_info, mean_se, measure_memory,  # noqa: E402
-                     median, print_header, save_json, table)
+from _common import (  # noqa: E402
+    CpuWatch,
+    Timer,
+    fmt_rate,
+    fmt_time,
+    machine_info,
+    mean_se,
+    measure_memory,
+    median,
+    print_header,
+    save_json,
+    table,
+)
 
 from wom_sim.engines.numpy import NumpyEngine  # noqa: E402
 from wom_sim.graphs.generators import barabasi_albert  # noqa: E402
-from wom_sim.streams import stream  # noqa: E402
 from wom_sim.scenario import load_scenario  # noqa: E402
+from wom_sim.streams import stream  # noqa: E402
 
 SEED = 2024        # graph: stream(SEED, 0); random seeds: stream(SEED, 1); runs: stream(SEED, tool, r)
 P = 0.05

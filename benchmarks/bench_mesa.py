@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_info, package_version, print_header, save_json, table  # noqa: E402
 
 import wom_sim  # noqa: E402
-from wom_sim.engines.mesa import BassModel, MesaEngine, WomModel, release as _release  # noqa: E402
+from wom_sim.engines.mesa import BassModel, MesaEngine, WomModel  # noqa: E402
+from wom_sim.engines.mesa import release as _release
 from wom_sim.engines.numpy import NumpyEngine  # noqa: E402
 from wom_sim.execution import make_graph
-from wom_sim.streams import stream  # noqa: E402
 from wom_sim.seeding import plan_seeds  # noqa: E402
+from wom_sim.streams import stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

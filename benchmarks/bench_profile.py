@@ -120,8 +120,10 @@ def main(argv=None) -> int:
 
     # 1. the full model, one replicate
     from bench_full import full_scenario
-    from wom_sim.execution import make_graph, prepare as make_engine
-from wom_sim.streams import stream
+
+    from wom_sim.execution import make_graph
+    from wom_sim.execution import prepare as make_engine
+    from wom_sim.streams import stream
     sc = full_scenario(args.n, 60, 1, seed=1)
     graph = make_graph(sc)
     eng, _ = make_engine(sc, graph)
@@ -137,6 +139,7 @@ from wom_sim.streams import stream
 
     # 2. the IC cascade
     from bench_ic import SEED, ic_scenario, make_seeds
+
     from wom_sim.engines.numpy import NumpyEngine
     from wom_sim.graphs.generators import barabasi_albert
     g = barabasi_albert(args.n, 5, stream(SEED, 0))

@@ -26,10 +26,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_info, save_json  # noqa: E402
 
-from wom_sim.graphs.kernels import bernoulli_arcs
-from wom_sim.graphs.generators import barabasi_albert
-from wom_sim.seeding import STRATEGIES
 import wom_sim.seeding.influence as inf
+from wom_sim.graphs.generators import barabasi_albert
+from wom_sim.graphs.kernels import bernoulli_arcs
+from wom_sim.seeding import STRATEGIES
 
 
 def mc_spread(g, seeds, p: float, runs: int, seed: int) -> tuple[float, float]:

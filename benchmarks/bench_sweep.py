@@ -198,6 +198,7 @@ def child(cfg: str, args, out: Path, result: Path) -> None:
     scheduler = None
     if kind == "dask":
         import logging
+
         import dask
         from distributed import LocalCluster
         if "notrim" in variant:

@@ -228,7 +228,7 @@ def sec_targets(inp: Inputs, d: dict) -> list[str]:
                              "n/a" if t["seconds"] is None else
                              f"{t['seconds']:.3f} s (median of {len(t['batches_s'])} batches: "
                              + " / ".join(f"{x:.3f}" for x in t["batches_s"]) + ")"
-                             + (f"; own CPU " + " / ".join(f"{c['own_cpu_s']:.3f}" for c in cpu) + " s" if cpu else ""),
+                             + ("; own CPU " + " / ".join(f"{c['own_cpu_s']:.3f}" for c in cpu) + " s" if cpu else ""),
                              result(t["met"]), "bench_ic",
                              " / ".join(_others(c["others_cpus"]) for c in cpu)])
             else:
@@ -440,7 +440,7 @@ def sec_ic(inp: Inputs, d: dict) -> list[str]:
             cpu = b.get("cpu") or []
             extra.append(f"**{b['replicates']} replicates in one process** (one engine, {b['engine_kernel']}): "
                          + " / ".join(f"{x:.3f} s" for x in b["batches_s"]) + f", median {b['median_s']:.3f} s"
-                         + (f"; own CPU " + " / ".join(f"{c['own_cpu_s']:.3f} s" for c in cpu)
+                         + ("; own CPU " + " / ".join(f"{c['own_cpu_s']:.3f} s" for c in cpu)
                             + "; others' CPUs " + " / ".join(_others(c["others_cpus"]) for c in cpu) if cpu else ""))
         if extra:
             out += ["- " + e for e in extra] + [""]

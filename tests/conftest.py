@@ -6,8 +6,8 @@ import pytest
 
 from wom_sim.engines.numpy import NumpyEngine, Replicate
 from wom_sim.graphs.csr import CSRGraph, from_arcs
-from wom_sim.streams import stream
 from wom_sim.scenario import load_scenario
+from wom_sim.streams import stream
 
 
 def scenario(**sections) -> object:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import csv
-import json
-import math
 
 import numpy as np
 import pytest
@@ -11,9 +9,9 @@ from click.testing import CliRunner
 
 import wom_sim
 from wom_sim.cli import main
-from wom_sim.compare import BASELINE, compare_seeding
-from wom_sim.stats import mean_ci
+from wom_sim.compare import compare_seeding
 from wom_sim.seeding import kol_cost, select_seeds
+from wom_sim.stats import mean_ci
 from wom_sim.streams import stream
 
 SCEN = """
@@ -96,7 +94,8 @@ def test_common_random_numbers_narrow_the_paired_interval(scen, tmp_path):
 
 def test_random_baseline_draws_a_new_pick_per_replicate(scen):
     sc = wom_sim.load_scenario(scen, ["seeding.strategy=random", "seeding.budget=5"])
-    from wom_sim.execution import make_graph, prepare as make_engine
+    from wom_sim.execution import make_graph
+    from wom_sim.execution import prepare as make_engine
     g = make_graph(sc)
     _, plan = make_engine(sc, g)
     assert plan.per_replicate

@@ -11,16 +11,15 @@ import math
 
 import numpy as np
 import pytest
+from conftest import col, engine, replicates, scenario
+from test_theory import percolation_S
 
 import wom_sim
 from wom_sim.engines.numpy.ic import _STAMP_LIMIT, ic_ineligible
-from wom_sim.graphs.kernels import success_positions
 from wom_sim.graphs.csr import from_arcs
 from wom_sim.graphs.generators import barabasi_albert
+from wom_sim.graphs.kernels import success_positions
 from wom_sim.streams import stream
-
-from conftest import col, engine, replicates, scenario
-from test_theory import percolation_S
 
 
 def _ic(**wom) -> object:

@@ -29,13 +29,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from wom_sim.catalogs import GRAPH_KINDS
 from wom_sim.cli import main
 from wom_sim.graphs.io import read_edgelist
 from wom_sim.policies import POLICIES
 from wom_sim.scenario import GRAPH_PARAMS, SECTIONS
-from wom_sim.catalogs import GRAPH_KINDS
 from wom_sim.seeding import STRATEGIES
-
 
 #: WOM_SIM_FUZZ_SCALE=20 runs 20 times the examples, with fresh random ones (a deeper hunt)
 SCALE = float(os.environ.get("WOM_SIM_FUZZ_SCALE", "1"))

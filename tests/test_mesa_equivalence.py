@@ -41,8 +41,8 @@ from scipy import stats
 from wom_sim.engines.mesa import MAX_AGENTS, MesaEngine
 from wom_sim.engines.numpy import NumpyEngine
 from wom_sim.errors import ScenarioError
-from wom_sim.graphs.csr import from_arcs
 from wom_sim.execution import make_graph
+from wom_sim.graphs.csr import from_arcs
 from wom_sim.scenario import load_scenario
 from wom_sim.seeding import plan_seeds
 from wom_sim.streams import stream

@@ -2,12 +2,9 @@
 policy written in Python outside wom-sim."""
 from __future__ import annotations
 
-import math
-import sys
 import textwrap
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 
 import wom_sim

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 import wom_sim
 from wom_sim.cli import main
-from wom_sim.model.theory import delay_transmissibility as effective_transmissibility, threshold_T
+from wom_sim.model.theory import delay_transmissibility as effective_transmissibility
+from wom_sim.model.theory import threshold_T
 from wom_sim.response import bench_response, parse_policies
 from wom_sim.stats import mean_ci
 

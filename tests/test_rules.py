@@ -6,14 +6,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import col, engine, no_arcs, replicates, scenario
 from scipy import stats
 
 import wom_sim
+from wom_sim.graphs.csr import complete_graph, from_arcs
 from wom_sim.graphs.kernels import bernoulli_arcs, distinct_neighbours
 from wom_sim.model.rules import draw_tells
-from wom_sim.graphs.csr import complete_graph, from_arcs
-
-from conftest import col, engine, no_arcs, replicates, scenario
 
 
 def ring(n: int, k: int):

@@ -11,16 +11,15 @@ import math
 
 import numpy as np
 import pytest
+from conftest import col, engine, replicates, scenario
 
 import wom_sim.model.theory as theory
 import wom_sim.seeding.influence as inf
-from wom_sim.graphs.kernels import distinct_neighbours
-from wom_sim.model.rules import draw_tells
 from wom_sim.graphs.csr import complete_graph, from_arcs
 from wom_sim.graphs.generators import barabasi_albert
+from wom_sim.graphs.kernels import distinct_neighbours
+from wom_sim.model.rules import draw_tells
 from wom_sim.seeding import select_seeds, strategy
-
-from conftest import col, engine, replicates, scenario
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -15,9 +15,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+import wom_sim.model.theory as theory
 import wom_sim.seeding.centrality as centrality
 import wom_sim.seeding.community as community
-import wom_sim.model.theory as theory
 import wom_sim.seeding.discount as discount
 from wom_sim.graphs import generators as gen
 from wom_sim.graphs.csr import CSRGraph, complete_graph, from_arcs

@@ -9,12 +9,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import col, engine, replicates, scenario
 from scipy.optimize import brentq
 
 import wom_sim
 from wom_sim.graphs.csr import from_arcs
-
-from conftest import col, engine, replicates, scenario
 
 
 def percolation_S(c: float, T: float) -> float:

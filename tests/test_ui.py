@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from wom_sim.cli import ui as ui_command
 from wom_sim.engines.mesa import MesaEngine
 from wom_sim.scenario import load_scenario
 from wom_sim.streams import stream
-from wom_sim.cli import ui as ui_command
 from wom_sim.ui.model import PageModel, default_scenario_path, graph_and_kols
 
 ROOT = Path(__file__).resolve().parents[1]

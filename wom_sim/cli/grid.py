@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -37,6 +36,7 @@ def sweep(scenario: str, out_dir: str | None, sets, workers: int | None, schedul
 def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from ..sweep import read_table
     _, rows = read_table(out)
     keys = manifest["keys"]
@@ -87,6 +87,7 @@ def compare_seeding_cmd(scenario: str, strategies: str | None, budgets: str | No
 def _print_comparison(cmp, elapsed: float) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from ..compare import BASELINE, ranked
     from ..stats import mean_ci
     console = Console()
@@ -140,6 +141,7 @@ def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, 
 def _print_response(bench, elapsed: float) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from ..response import BASELINE, jump
     from ..stats import mean_ci
     console = Console()

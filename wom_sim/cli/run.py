@@ -37,6 +37,7 @@ def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int
 def _print_table(res, elapsed: float, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
+
     from ..model.metrics import HEADLINE
     m = res.final()
     table = Table(title=f"{res.scenario.scenario.name}: after {res.series.shape[1] - 1} steps, "

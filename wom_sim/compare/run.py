@@ -14,9 +14,9 @@ Runs on the sweep machinery (points, workers, Dask, --resume).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -87,19 +87,30 @@ def check_strategies(names: list[str]) -> list[str]:
     return names if BASELINE in names else [BASELINE, *names]
 
 
-def compare_seeding(sc: Scenario, out: str | Path, strategies: list[str], budgets: list[float], *,
+def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
+                    strategies: str | list[str] = "degree", budgets: str | list[float] | None = None, *,
                     money: bool = False, workers: int = 1, scheduler: str | None = None,
                     resume: bool = False, force: bool = False, plots: bool = True,
                     progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Run the strategy x budget grid and write DIR/comparison.csv and plots.
+    """Run every strategy x budget with common random numbers (random is always added
+    as the baseline) and write `out`/comparison.csv and figures.
+
+    `strategies` and `budgets` as the command line takes them ("degree,pagerank",
+    "10,20,50") or lists; budgets are KOL counts, or money with `money=True`.
 
     >>> import tempfile, wom_sim
     >>> sc = wom_sim.load_scenario({"scenario": {"steps": 8, "replicates": 4}, "graph": {"n": 500}})
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     cmp = wom_sim.compare_seeding(sc, d + "/cmp", ["degree"], [5], plots=False)
-    >>> cmp.strategies
-    ['random', 'degree']
+    ...     cmp = wom_sim.compare_seeding(sc, d + "/cmp", "degree,pagerank", "5", plots=False)
+    >>> cmp.strategies, cmp.budgets
+    (['random', 'degree', 'pagerank'], [5])
+    >>> lift, low, high = cmp.lift("degree", 5, "adopters")   # paired with random, 95% interval
     """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(strategies, str):
+        strategies = [s.strip() for s in strategies.split(",") if s.strip()]
+    if isinstance(budgets, str):
+        budgets = parse_list(budgets, float if money else int, "budget")
     strategies = check_strategies(strategies or [BASELINE, "degree"])
     budget_key = "seeding.budget_money" if money else "seeding.budget"
     if not budgets:

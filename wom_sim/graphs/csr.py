@@ -27,6 +27,17 @@ def repeat_index(counts: np.ndarray, dtype: type = np.int64) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class CSRGraph:
+    """A social graph as compressed sparse rows of out-arcs (u -> v: v hears u).
+
+    Build one from arc lists with :func:`from_arcs` (or read an edge list with
+    wom_sim.graphs.io.read_edgelist, convert networkx with from_networkx):
+
+    >>> import numpy as np
+    >>> g = from_arcs(4, np.array([0, 0, 1]), np.array([1, 2, 3]), directed=False)
+    >>> g.n, g.n_arcs, g.out_degree().tolist(), g.neighbours(0).tolist()
+    (4, 6, [2, 2, 1, 1], [1, 2])
+    """
+
     indptr: np.ndarray  # int64, length n + 1
     indices: np.ndarray  # int32, length = number of arcs
     directed: bool = False
@@ -261,7 +272,7 @@ def complete_graph(n: int) -> CSRGraph:
                     complete=True, name="complete")
 
 
-_TRANSPOSES: "weakref.WeakKeyDictionary[CSRGraph, tuple]" = weakref.WeakKeyDictionary()
+_TRANSPOSES: weakref.WeakKeyDictionary[CSRGraph, tuple] = weakref.WeakKeyDictionary()
 
 
 def transpose(graph: CSRGraph, with_ids: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -30,7 +30,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .csr import CSRGraph, complete_graph, from_arcs
+from .csr import CSRGraph, complete_graph, from_arcs, repeat_index
 from .kernels import success_positions
 
 __all__ = ["erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster", "sbm",
@@ -544,7 +544,7 @@ def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator) -> CSRGra
         raise ValueError(f"watts_strogatz needs k < n, got k = {k}, n = {n}")
     rng = _check_rng(rng)
     half = k // 2
-    u = np.repeat(np.arange(n, dtype=np.int64), half)
+    u = repeat_index(np.full(n, half))
     v = (u + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
     rewire = np.flatnonzero(rng.random(u.size) < p) if p > 0 else np.zeros(0, np.int64)
     moved = 0
@@ -621,7 +621,7 @@ def sbm(sizes: list[int], p_in: float, p_out: float, rng: np.random.Generator,
     rng = _check_rng(rng)
     directed = bool(directed)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    blocks = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    blocks = repeat_index(np.asarray(sizes), np.int32)
     src_parts, dst_parts = [], []
     for b, size in enumerate(sizes):  # one iteration per block, vectorized inside
         if size > 1 and p_in > 0:

@@ -26,9 +26,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import os
 import re
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from ..errors import WomSimError
 from ..files import csv_text, staged_folder
 from ..funnels import Funnel
+from ..graphs.csr import repeat_index
 from ..meta import versions
 from ..model.rules import funnel_of
 from ..scenario import Scenario, load_scenario
@@ -70,7 +71,7 @@ class RunResult:
         R, T1, M = self.series.shape
         df = pd.DataFrame(self.series.reshape(R * T1, M), columns=self.metrics)
         df.insert(0, "step", np.tile(np.arange(T1), R))
-        df.insert(0, "replicate", np.repeat(np.arange(R), T1))
+        df.insert(0, "replicate", repeat_index(np.full(R, T1)))
         return df
 
     def _timeseries_rows(self) -> Iterator[tuple[int, str, float, float, float]]:

@@ -4,10 +4,30 @@ so checking a scenario stays light."""
 from __future__ import annotations
 
 from .docs import defaults_table
-from .load import (apply_overrides, apply_point, bundled_path, load_scenario, parse_override, read_toml,
-                   sweep_points, validate_dict)
-from .schema import (GRAPH_PARAMS, SECTIONS, EconomicsSpec, FunnelSpec, GraphSpec, OutputSpec, ResponseSpec,
-                     Scenario, ScenarioMeta, SeedingSpec, WomSpec, nearest)
+from .load import (
+                   apply_overrides,
+                   apply_point,
+                   bundled_path,
+                   load_scenario,
+                   parse_override,
+                   read_toml,
+                   sweep_points,
+                   validate_dict,
+)
+from .schema import (
+                   GRAPH_PARAMS,
+                   SECTIONS,
+                   EconomicsSpec,
+                   FunnelSpec,
+                   GraphSpec,
+                   OutputSpec,
+                   ResponseSpec,
+                   Scenario,
+                   ScenarioMeta,
+                   SeedingSpec,
+                   WomSpec,
+                   nearest,
+)
 
 __all__ = ["Scenario", "load_scenario", "validate_dict", "read_toml", "parse_override", "apply_overrides",
            "apply_point", "sweep_points", "bundled_path", "defaults_table", "nearest", "SECTIONS", "GRAPH_PARAMS",

@@ -202,7 +202,16 @@ def bundled_path(name: str) -> Path:
 
 
 def load_scenario(source: str | Path | dict | Scenario, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read and validate a scenario from a TOML path, a dict, or a Scenario (copied)."""
+    """Read and validate a scenario from a TOML path, a dict, or a Scenario (copied),
+    with `overrides` as `--set` takes them ("section.key=value"). Every key not given
+    takes its default; a bad key or value raises ScenarioError naming it and the fix.
+
+    >>> sc = load_scenario({"graph": {"kind": "erdos_renyi", "n": 500}}, ["response.delay=4"])
+    >>> sc.graph.kind, sc.graph.mean_degree, sc.response.delay
+    ('erdos_renyi', 10.0, 4)
+    >>> load_scenario("scenarios/quickstart.toml").scenario.name
+    'Quickstart: KOL launch, AISAS funnel'
+    """
     if isinstance(source, Scenario):
         raw, name, base = source.to_dict(), source.source, None
     elif isinstance(source, dict):

@@ -33,10 +33,15 @@ def _no_nul(v: str) -> str:
 
 class ScenarioMeta(_Section):
     name: str = Field("unnamed scenario", description="Title shown in reports and plots.")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Master seed; replicate streams are spawned from it (numpy SeedSequence).")
-    steps: int = Field(60, ge=1, le=100_000, description="Number of time steps simulated (step 0 is the initial state).")
-    replicates: int = Field(30, ge=1, le=100_000, description="Independent replicates; results report the mean and a 95% interval.")
-    engine: Literal["numpy", "mesa"] = Field("numpy", description="numpy: vectorized core for any size; mesa: agent engine for teaching (small graphs).")
+    seed: int = Field(0, ge=0, le=2**63 - 1,
+                      description="Master seed; replicate streams are spawned from it (numpy SeedSequence).")
+    steps: int = Field(60, ge=1, le=100_000,
+                       description="Number of time steps simulated (step 0 is the initial state).")
+    replicates: int = Field(30, ge=1, le=100_000,
+                            description="Independent replicates; results report the mean and a 95% interval.")
+    engine: Literal["numpy", "mesa"] = Field("numpy",
+                                             description="numpy: vectorized core for any size; mesa: agent engine for "
+                                                         "teaching (small graphs).")
 
 
 def nearest(word: object, choices: Iterable[str]) -> str:
@@ -63,8 +68,10 @@ class GraphSpec(_Section):
     mean_degree: float = Field(10.0, gt=0, description="Mean degree (erdos_renyi, chung_lu); must be below n - 1.")
     m: int = Field(5, ge=1, description="Edges each new node attaches (barabasi_albert, powerlaw_cluster); below n.")
     k: int = Field(10, ge=2, description="Ring-lattice neighbours, even (watts_strogatz); below n.")
-    p: float = Field(0.1, ge=0, le=1, description="Rewiring (watts_strogatz) or triad-formation (powerlaw_cluster) probability.")
-    sizes: list[int] = Field(default_factory=lambda: [2500, 2500, 2500, 2500], description="Block sizes (sbm); n is their sum.")
+    p: float = Field(0.1, ge=0, le=1,
+                     description="Rewiring (watts_strogatz) or triad-formation (powerlaw_cluster) probability.")
+    sizes: list[int] = Field(default_factory=lambda: [2500, 2500, 2500, 2500],
+                             description="Block sizes (sbm); n is their sum.")
     p_in: float = Field(0.004, ge=0, le=1, description="Edge probability inside a block (sbm).")
     p_out: float = Field(0.0002, ge=0, le=1, description="Edge probability between blocks (sbm).")
     exponent: float = Field(2.5, gt=2, le=10, description="Power-law exponent of expected degrees (chung_lu).")
@@ -88,7 +95,7 @@ class GraphSpec(_Section):
         return v
 
     @model_validator(mode="after")
-    def _feasible(self) -> "GraphSpec":
+    def _feasible(self) -> GraphSpec:
         k = self.kind
         if k in ("barabasi_albert", "powerlaw_cluster") and self.m >= self.n:
             raise ValueError(f"m = {self.m} must be below n = {self.n} (each new node attaches m edges to earlier nodes)")
@@ -117,16 +124,29 @@ FunnelKind = Literal["aisas", "sicas", "none", "custom"]
 
 class FunnelSpec(_Section):
     kind: FunnelKind = Field("aisas", description="Consumer funnel: aisas | sicas | none (pure contagion) | custom.")
-    positive_boost: float = Field(0.15, ge=0, le=1, description="Each positive message raises the advance probability: p = 1 - (1-base)(1-boost)^k.")
-    advance: list[float] | None = Field(None, description="Base advance probability per step out of each pre-purchase stage; default per funnel (custom: required).")
-    stages: list[str] | None = Field(None, description="custom: stage names in order; the last two are the purchase and the sharing stage.")
-    message_stages: list[str] | None = Field(None, description="custom: pre-purchase stages whose advance positive messages boost (default: all).")
-    brand_engagement: float = Field(0.3, ge=0, le=1, description="SICAS: advance lift at Interest & Interactive and Connect & Communicate for agents the brand has sensed.")
-    skip: float = Field(0.02, ge=0, le=1, description="SICAS: probability per step of jumping from Sense straight to Action.")
-    realtime_share: bool | None = Field(None, description="Sharers tell in the step they are made (default: true for sicas and none, false otherwise).")
+    positive_boost: float = Field(0.15, ge=0, le=1,
+                                  description="Each positive message raises the advance probability: p = 1 - "
+                                              "(1-base)(1-boost)^k.")
+    advance: list[float] | None = Field(None,
+                                        description="Base advance probability per step out of each pre-purchase stage;"
+                                                    " default per funnel (custom: required).")
+    stages: list[str] | None = Field(None,
+                                     description="custom: stage names in order; the last two are the purchase and the "
+                                                 "sharing stage.")
+    message_stages: list[str] | None = Field(None,
+                                             description="custom: pre-purchase stages whose advance positive messages "
+                                                         "boost (default: all).")
+    brand_engagement: float = Field(0.3, ge=0, le=1,
+                                    description="SICAS: advance lift at Interest & Interactive and Connect & "
+                                                "Communicate for agents the brand has sensed.")
+    skip: float = Field(0.02, ge=0, le=1,
+                        description="SICAS: probability per step of jumping from Sense straight to Action.")
+    realtime_share: bool | None = Field(None,
+                                        description="Sharers tell in the step they are made (default: true for sicas "
+                                                    "and none, false otherwise).")
 
     @model_validator(mode="after")
-    def _custom_complete(self) -> "FunnelSpec":
+    def _custom_complete(self) -> FunnelSpec:
         if self.kind == "custom":
             if not self.stages or len(self.stages) < 3:
                 raise ValueError("a custom funnel needs stages = [...] with at least 3 names; the last two are the purchase and the sharing stage")
@@ -149,31 +169,59 @@ class FunnelSpec(_Section):
 
 
 class WomSpec(_Section):
-    mode: Literal["retell", "cascade", "bass"] = Field("retell", description="retell: sharers tell k distinct neighbours per step; cascade: independent cascade; bass: Bass adoption.")
-    positive_tells: float = Field(5.0, ge=0, le=10_000, description="retell: mean retellings after a positive experience.")
-    negative_tells: float = Field(11.0, ge=0, le=10_000, description="retell: mean retellings after a negative experience.")
-    tells_distribution: Literal["fixed", "poisson", "geometric"] = Field("poisson", description="Distribution of retellings around their mean (fixed rounds the mean; geometric has support 1, 2, ...).")
+    mode: Literal["retell", "cascade", "bass"] = Field("retell",
+                                                       description="retell: sharers tell k distinct neighbours per "
+                                                                   "step; cascade: independent cascade; bass: Bass "
+                                                                   "adoption.")
+    positive_tells: float = Field(5.0, ge=0, le=10_000,
+                                  description="retell: mean retellings after a positive experience.")
+    negative_tells: float = Field(11.0, ge=0, le=10_000,
+                                  description="retell: mean retellings after a negative experience.")
+    tells_distribution: Literal["fixed", "poisson", "geometric"] = Field("poisson",
+                                                                         description="Distribution of retellings "
+                                                                                     "around their mean (fixed rounds "
+                                                                                     "the mean; geometric has support "
+                                                                                     "1, 2, ...).")
     tells_per_step: int = Field(2, ge=1, le=10_000, description="retell: distinct neighbours a sharer tells per step.")
-    share_prob: float = Field(1.0, ge=0, le=1, description="Probability that a buyer (or contagion hearer) becomes a sharer.")
-    share_prob_negative: float | None = Field(None, ge=0, le=1, description="Share probability after a negative experience (default: share_prob).")
+    share_prob: float = Field(1.0, ge=0, le=1,
+                              description="Probability that a buyer (or contagion hearer) becomes a sharer.")
+    share_prob_negative: float | None = Field(None, ge=0, le=1,
+                                              description="Share probability after a negative experience (default: "
+                                                          "share_prob).")
     p_negative_experience: float = Field(0.1, ge=0, le=1, description="Probability that a purchase turns out badly.")
-    reject_per_negative: float = Field(0.3, ge=0, le=1, description="Each negative message makes a not-yet-buying agent REJECTED with this probability.")
-    rejecter_shares: float = Field(0.2, ge=0, le=1, description="Probability that a rejecter tells its own negative story.")
-    p_external: float = Field(0.0, ge=0, le=1, description="Advertising: per-step probability that an unaware agent becomes aware (the Bass p).")
-    q_imitation: float = Field(0.38, ge=0, le=1, description="bass: imitation coefficient q (adopt with min(1, p + q f)).")
-    transmissibility: float = Field(0.05, ge=0, le=1, description="cascade: per-neighbour, per-step telling probability (edge weights override).")
-    active_steps: int = Field(1, ge=1, le=10_000_000, description="cascade: steps a sharer stays active (1 = classic independent cascade).")
+    reject_per_negative: float = Field(0.3, ge=0, le=1,
+                                       description="Each negative message makes a not-yet-buying agent REJECTED with "
+                                                   "this probability.")
+    rejecter_shares: float = Field(0.2, ge=0, le=1,
+                                   description="Probability that a rejecter tells its own negative story.")
+    p_external: float = Field(0.0, ge=0, le=1,
+                              description="Advertising: per-step probability that an unaware agent becomes aware (the "
+                                          "Bass p).")
+    q_imitation: float = Field(0.38, ge=0, le=1,
+                               description="bass: imitation coefficient q (adopt with min(1, p + q f)).")
+    transmissibility: float = Field(0.05, ge=0, le=1,
+                                    description="cascade: per-neighbour, per-step telling probability (edge weights "
+                                                "override).")
+    active_steps: int = Field(1, ge=1, le=10_000_000,
+                              description="cascade: steps a sharer stays active (1 = classic independent cascade).")
 
 
 class SeedingSpec(_Section):
     strategy: str = Field("degree", description="KOL seeding strategy: " + " | ".join(STRATEGIES) + ".")
     budget: int = Field(20, ge=0, description="Number of KOLs seeded at step 0 (at most the population).")
-    kol_reach: float = Field(0.3, ge=0, le=1, description="Probability that a follower hears a KOL's one broadcast post.")
+    kol_reach: float = Field(0.3, ge=0, le=1,
+                             description="Probability that a follower hears a KOL's one broadcast post.")
     initial_complainers: int = Field(0, ge=0, description="Agents who start at step 0 as negative sharers (a crisis).")
-    budget_money: float = Field(0.0, ge=0, description="Budget in money instead of a count (0 = use budget): KOLs are bought in rank order while they fit.")
-    kol_cost_base: float = Field(100.0, ge=0, description="KOL price model: cost = base + rate x followers^alpha. The fixed fee per KOL.")
+    budget_money: float = Field(0.0, ge=0,
+                                description="Budget in money instead of a count (0 = use budget): KOLs are bought in "
+                                            "rank order while they fit.")
+    kol_cost_base: float = Field(100.0, ge=0,
+                                 description="KOL price model: cost = base + rate x followers^alpha. The fixed fee per"
+                                             " KOL.")
     kol_cost_rate: float = Field(1.0, ge=0, description="KOL price model: price per follower^alpha.")
-    kol_cost_alpha: float = Field(1.0, ge=0, le=3, description="KOL price model: exponent on followers (below 1: big accounts are cheaper per follower).")
+    kol_cost_alpha: float = Field(1.0, ge=0, le=3,
+                                  description="KOL price model: exponent on followers (below 1: big accounts are "
+                                              "cheaper per follower).")
 
     @field_validator("strategy")
     @classmethod
@@ -182,16 +230,28 @@ class SeedingSpec(_Section):
 
 
 class ResponseSpec(_Section):
-    policy: str = Field("fixed_delay", description="Firm response policy: " + " | ".join(POLICIES) + " | module:Class (your own).")
+    policy: str = Field("fixed_delay",
+                        description="Firm response policy: " + " | ".join(POLICIES) + " | module:Class (your own).")
     delay: int = Field(2, ge=0, le=1_000_000, description="Steps between detecting a complainer and answering it.")
-    detect_prob: float = Field(0.5, ge=0, le=1, description="Per-step probability that monitoring finds an active negative sharer (SICAS: also senses aware agents).")
-    resolve_prob: float = Field(0.8, ge=0, le=1, description="A response stops the complainer's telling with this probability.")
-    recovery_prob: float = Field(0.1, ge=0, le=1, description="A response turns a complaining buyer into a positive sharer (service recovery).")
-    repair_prob: float = Field(0.2, ge=0, le=1, description="The public reply makes each REJECTED neighbour reconsider (back to the funnel).")
+    detect_prob: float = Field(0.5, ge=0, le=1,
+                               description="Per-step probability that monitoring finds an active negative sharer "
+                                           "(SICAS: also senses aware agents).")
+    resolve_prob: float = Field(0.8, ge=0, le=1,
+                                description="A response stops the complainer's telling with this probability.")
+    recovery_prob: float = Field(0.1, ge=0, le=1,
+                                 description="A response turns a complaining buyer into a positive sharer (service "
+                                             "recovery).")
+    repair_prob: float = Field(0.2, ge=0, le=1,
+                               description="The public reply makes each REJECTED neighbour reconsider (back to the "
+                                           "funnel).")
 
     capacity: int = Field(5, ge=1, description="capacity: responses the firm can make per step.")
-    queue: Literal["fifo", "by_reach"] = Field("fifo", description="capacity: who is answered first (by_reach: most followers first).")
-    threshold: float = Field(20.0, ge=0, description="threshold: negative messages in one step above which the firm starts answering.")
+    queue: Literal["fifo", "by_reach"] = Field("fifo",
+                                               description="capacity: who is answered first (by_reach: most followers "
+                                                           "first).")
+    threshold: float = Field(20.0, ge=0,
+                             description="threshold: negative messages in one step above which the firm starts "
+                                         "answering.")
 
     @field_validator("policy")
     @classmethod
@@ -227,13 +287,14 @@ class Scenario(_Section):
     response: ResponseSpec = Field(default_factory=ResponseSpec)
     economics: EconomicsSpec = Field(default_factory=EconomicsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
-    sweep: dict[str, list[Any]] = Field(default_factory=dict, description="Grid of dotted keys -> lists of values (used by `wom-sim sweep`).")
+    sweep: dict[str, list[Any]] = Field(default_factory=dict,
+                                        description="Grid of dotted keys -> lists of values (used by `wom-sim sweep`).")
 
     # where it was read from (not part of the schema; used for messages and relative paths)
     _source: str = "<dict>"
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "Scenario":
+    def _cross_checks(self) -> Scenario:
         n = self.graph.n_nodes()
         if n is not None:
             if self.seeding.budget > n:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def random_seeds(graph, budget: int, rng: np.random.Generator, scenario=None) -> np.ndarray:
     """Uniformly random distinct agents: the baseline every strategy must beat."""
     return rng.choice(graph.n, size=budget, replace=False).astype(np.int32)

@@ -30,7 +30,6 @@ import scipy.sparse as sp
 
 from ..graphs.csr import from_arcs, repeat_index
 
-
 __all__ = ["pagerank_scores", "pagerank_seeds", "core_number", "kcore_seeds"]
 
 PAGERANK_ALPHA = 0.85  # damping (Brin & Page 1998; networkx's default)

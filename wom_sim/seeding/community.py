@@ -30,7 +30,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..graphs.csr import from_arcs, repeat_index
-
 from .centrality import _check_budget, _mean_field_seeds, _row_positions
 
 __all__ = ["community_seeds", "detect_communities", "fast_louvain", "label_propagation",

@@ -57,11 +57,6 @@ def _model_for(graph: CSRGraph, scenario, model: ICModel | None, p: float | None
 
 # ============================================================================ sampling
 
-def _hit_positions(total: int, prob: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted positions in [0, total) of Bernoulli(prob) successes (geometric skips)."""
-    return success_positions(rng, total, prob)
-
-
 def _sample_arcs(ptr: np.ndarray, nodes: np.ndarray, prob, pmax: float,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Each arc of `nodes`' rows (in CSR `ptr`) succeeds independently with its
@@ -76,7 +71,7 @@ def _sample_arcs(ptr: np.ndarray, nodes: np.ndarray, prob, pmax: float,
     if total == 0 or pmax <= 0:
         return _EMPTY_I64, _EMPTY_I64
     ends = np.cumsum(deg)
-    pos = _hit_positions(total, pmax, rng)
+    pos = success_positions(rng, total, pmax)
     owner = np.searchsorted(ends, pos, side="right")
     arc = starts[owner] + (pos - (ends[owner] - deg[owner]))
     if not np.isscalar(prob) and arc.size:
@@ -131,7 +126,7 @@ class LiveEdgeSpread:
         step = max(1, 20_000_000 // max(m, 1))
         for r0 in range(0, R, step):
             r1 = min(R, r0 + step)
-            pos = _hit_positions((r1 - r0) * m, c, rng)
+            pos = success_positions(rng, (r1 - r0) * m, c)
             r = pos // m + r0 if m else pos
             a = pos - (r - r0) * m
             x = rng.random(pos.size) * c
@@ -348,14 +343,14 @@ class RRSets:
         return self.ptr.size - 1 + self.n_hit
 
     @staticmethod
-    def empty() -> "RRSets":
+    def empty() -> RRSets:
         return RRSets(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0)
 
-    def extend(self, other: "RRSets") -> "RRSets":
+    def extend(self, other: RRSets) -> RRSets:
         return RRSets.concat([self, other])
 
     @staticmethod
-    def concat(parts: list["RRSets"]) -> "RRSets":
+    def concat(parts: list[RRSets]) -> RRSets:
         if not parts:
             return RRSets.empty()
         if len(parts) == 1:

@@ -30,7 +30,7 @@ from ..errors import ScenarioError, WomSimError
 from ..execution import check_grid_fits, make_executor, run_unit
 from ..files import atomic_write_text
 from ..results import RunResult
-from ..scenario import Scenario
+from ..scenario import Scenario, load_scenario
 from .figures import save_sweep_plots
 from .grid import Point, Unit, expand, plan_units
 from .table import SWEEP_CSV, write_table
@@ -88,17 +88,30 @@ def prepare_folder(out: Path, sc: Scenario, points: list[Point], resume: bool, f
     return done
 
 
-def run_sweep(sc: Scenario, out: str | Path, *, workers: int = 1, scheduler: str | None = None,
-              resume: bool = False, force: bool = False, plots: bool = True,
+def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, workers: int = 1,
+              scheduler: str | None = None, resume: bool = False, force: bool = False, plots: bool = True,
               progress: Callable[[int, int], None] | None = None,
               kols: Callable[[Point], np.ndarray | None] | None = None,
               points: list[Point] | None = None) -> dict:
-    """Run every point of the grid; return the manifest. See the module docstring.
+    """Run every point of a scenario's [sweep] grid into folder `out`; return the
+    manifest. See the module docstring for the folder's layout.
 
-    `kols(point)` may give a point's KOLs, picked once by the caller (compare-seeding
-    picks expensive strategies in the parent and times them); None keeps the
-    scenario's own seeding. `points` (from `expand`, e.g. an explicit list of combos
-    for bench-response) replaces the scenario's [sweep] grid."""
+    `workers` local processes, or a Dask cluster at `scheduler`; the numbers are the
+    same either way. `resume` keeps finished points, `force` starts over. `kols(point)`
+    may give a point's KOLs, picked once by the caller (compare-seeding picks expensive
+    strategies in the parent and times them); None keeps the scenario's own seeding.
+    `points` (from `expand`, e.g. an explicit list of combos for bench-response)
+    replaces the scenario's [sweep] grid.
+
+    >>> import tempfile, wom_sim
+    >>> sc = {"scenario": {"steps": 5, "replicates": 2}, "graph": {"n": 300},
+    ...       "sweep": {"response.delay": [0, 4]}}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     manifest = wom_sim.run_sweep(sc, d + "/grid", plots=False)
+    >>> [p["folder"] for p in manifest["points"]]
+    ['points/0000_delay-0', 'points/0001_delay-4']
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not sc.sweep and points is None:
         raise ScenarioError(f"{sc.source}: has no [sweep] table; add one, e.g.\n  [sweep]\n  \"response.delay\" = [0, 1, 2, 4]\n"
                             "(or use `wom-sim run` for a single scenario)")

@@ -9,7 +9,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D

@@ -17,6 +17,7 @@ from ..stats import mean_ci
 from ..viz.style import stage_label
 from .recorder import MAX_LAG, FunnelRecord
 
+
 @dataclass(frozen=True)
 class Row:
     """One number of the lesson. `unit`: agents | % | pp (percentage points) | steps.

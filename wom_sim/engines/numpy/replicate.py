@@ -56,19 +56,19 @@ class Observer:
     """Watches a replicate step by step; every method is optional (the base does nothing).
     It reads the replicate's public arrays and must not change them or draw numbers."""
 
-    def start(self, rep: "Replicate") -> None:
+    def start(self, rep: Replicate) -> None:
         """The initial state (step 0), after the seeds are placed."""
 
-    def before_step(self, t: int, rep: "Replicate") -> None:
+    def before_step(self, t: int, rep: Replicate) -> None:
         """The state at the start of step t, which the step's decisions read."""
 
-    def told(self, t: int, rep: "Replicate", tellers: np.ndarray) -> None:
+    def told(self, t: int, rep: Replicate, tellers: np.ndarray) -> None:
         """The sharers taking a turn in telling in step t (KOL broadcasts excluded)."""
 
-    def after_step(self, t: int, rep: "Replicate") -> None:
+    def after_step(self, t: int, rep: Replicate) -> None:
         """The state after step t."""
 
-    def finish(self, last: int, rep: "Replicate") -> None:
+    def finish(self, last: int, rep: Replicate) -> None:
         """No step ran after `last`: the replicate was quiescent, later steps repeat it."""
 
 
@@ -80,7 +80,7 @@ class Inbox:
     neg: np.ndarray
 
     @staticmethod
-    def empty() -> "Inbox":
+    def empty() -> Inbox:
         z = np.zeros(0, np.int32)
         return Inbox(_empty(), z, z)
 
