@@ -6,8 +6,9 @@ high-water mark of resident memory (VmHWM) is reset by writing "5" to
 the process's peak resident set during that phase (everything alive counts, e.g. the
 shared CSR graph), and "delta" is that peak minus the resident set at the phase's
 start (what the phase itself added). Freed heap is handed back to the OS first
-(malloc_trim), so memory freed by earlier phases does not hide a phase's own use. Where clear_refs is not writable, ru_maxrss (peak
-of the whole process so far) is reported instead and the table says so.
+(malloc_trim), so memory freed by earlier phases does not hide a phase's own use.
+Where clear_refs is not writable, ru_maxrss (peak of the whole process so far) is
+reported instead and the table says so.
 """
 from __future__ import annotations
 

@@ -105,8 +105,9 @@ def other_generators(n: int) -> list[dict]:
         row = {"generator": label, "n": size, "wom_s": median(ts), "nx_s": t_nx, "ratio": t_nx / median(ts),
                "wom_mean_degree": g.n_arcs / g.n, "nx_mean_degree": 2 * G.number_of_edges() / size}
         out.append(row)
-        print(f"  {label}, n = {size:,}: wom-sim {fmt_time(row['wom_s'])}, networkx {fmt_time(t_nx)} ({row['ratio']:.0f}x); "
-              f"mean degree {row['wom_mean_degree']:.2f} / {row['nx_mean_degree']:.2f}", flush=True)
+        print(f"  {label}, n = {size:,}: wom-sim {fmt_time(row['wom_s'])}, networkx {fmt_time(t_nx)} "
+              f"({row['ratio']:.0f}x); mean degree {row['wom_mean_degree']:.2f} / {row['nx_mean_degree']:.2f}",
+              flush=True)
         del G
     return out
 
@@ -189,9 +190,10 @@ def main(argv=None) -> int:
         hub = hub_check(100_000, args.hub_seeds)
         print(f"\nsanity check, n = 100,000, {args.hub_seeds} graphs each: mean degree of the star's centre "
               f"(node 0) and of its {M} leaves (nodes 1..{M})")
+        pm = lambda mean_se: f"{mean_se[0]:.0f} ± {mean_se[1]:.0f}"
         print(table(["generator", "node 0", f"nodes 1..{M}"],
-                    [["wom-sim", "%.0f ± %.0f" % hub["wom_node0"], "%.0f ± %.0f" % hub["wom_leaves"]],
-                     ["networkx", "%.0f ± %.0f" % hub["nx_node0"], "%.0f ± %.0f" % hub["nx_leaves"]]]))
+                    [["wom-sim", pm(hub["wom_node0"]), pm(hub["wom_leaves"])],
+                     ["networkx", pm(hub["nx_node0"]), pm(hub["nx_leaves"])]]))
         flag = abs(hub["z_node0"]) > 3 or abs(hub["z_leaves"]) > 3
         print(f"z (wom-sim - networkx): node 0 {hub['z_node0']:+.1f}, leaves {hub['z_leaves']:+.1f}"
               + ("  !! the oldest nodes' degrees disagree (see README)" if flag else "  (agree)"))

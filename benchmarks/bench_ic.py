@@ -541,8 +541,8 @@ def bench_size(n: int, args) -> dict:
                 def one_eon(r):
                     rng = rng_for("eon", r)
                     t0 = time.perf_counter()
-                    _, S, I, R = EoN.basic_discrete_SIR(G, P, initial_infecteds=seed_list, rng=rng)
-                    return time.perf_counter() - t0, R[-1] + I[-1]
+                    _, S, infected, R = EoN.basic_discrete_SIR(G, P, initial_infecteds=seed_list, rng=rng)
+                    return time.perf_counter() - t0, R[-1] + infected[-1]
                 drive(t, one_eon, args.slow_runs, args.eon_cap, pair=pairing("eon"))
             t.mem = mem.as_dict()
         except ImportError as exc:
@@ -710,7 +710,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated node counts")
     ap.add_argument("--runs", type=int, default=30, help="timed cascades per fast tool (after a warm-up)")
     ap.add_argument("--slow-runs", type=int, default=5, help="timed cascades at most for NDlib, EoN and Mesa")
-    ap.add_argument("--ndlib-cap", type=float, default=90, help="stop NDlib's timed runs past this many seconds (min 2 runs)")
+    ap.add_argument("--ndlib-cap", type=float, default=90,
+                    help="stop NDlib's timed runs past this many seconds (min 2 runs)")
     ap.add_argument("--eon-cap", type=float, default=20, help="same for EoN")
     ap.add_argument("--ndlib-max-cascade", type=float, default=120,
                     help="skip NDlib at a size where its extrapolated time per cascade exceeds this")
@@ -760,7 +761,8 @@ def main(argv=None) -> int:
                          if "speedup_main" in x else ""))
     total = time.perf_counter() - t0
     print(f"\nbench_ic total {total:.0f} s")
-    p = save_json(args.json, {"machine": machine_info(), "args": {k: v for k, v in vars(args).items() if not k.startswith("_")},
+    p = save_json(args.json, {"machine": machine_info(),
+                              "args": {k: v for k, v in vars(args).items() if not k.startswith("_")},
                               "p": P, "m": M, "k": K, "seed": SEED, "results": results, "targets": tg,
                               "total_s": total})
     print(f"wrote {p}")

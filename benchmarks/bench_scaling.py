@@ -164,7 +164,8 @@ def plots(runs: list[dict], fitted: dict) -> list[str]:
     draw(ax, "simulate_s", "simulate (60 steps, 1 replicate)", 1.0, "o-")
     draw(ax, "graph_s", "graph build (BA m = 5)", 1.0, "s-")
     draw(ax, "wall_s", "wall, whole `wom-sim run`", 1.0, "^-")
-    ax.axhline(TARGET_SIM_S, color="grey", linestyle=":", linewidth=1, label=f"target: simulate <= {TARGET_SIM_S:g} s at 1e7")
+    ax.axhline(TARGET_SIM_S, color="grey", linestyle=":", linewidth=1,
+               label=f"target: simulate <= {TARGET_SIM_S:g} s at 1e7")
     ax.set_xlabel("agents N (BA m = 5, about 10 N arcs)")
     ax.set_ylabel("time (s)")
     ax.set_title("Full WOM model: time against N (dashed: least-squares fit, top 2 decades)", fontsize=9)
@@ -202,7 +203,8 @@ def targets(runs: list[dict]) -> list[dict]:
                  "met": False}]
     rel = r["estimate_rel_error"]
     return [
-        {"target": f"10M agents / {r['n_arcs'] / 1e6:.0f}M arcs, 60 steps, 1 replicate: simulation <= {TARGET_SIM_S:g} s",
+        {"target": f"10M agents / {r['n_arcs'] / 1e6:.0f}M arcs, 60 steps, 1 replicate: "
+                   f"simulation <= {TARGET_SIM_S:g} s",
          "value": r["simulate_s"], "measured": f"{r['simulate_s']:.2f} s", "met": r["simulate_s"] <= TARGET_SIM_S,
          "others_cpus": r.get("others_cpus"), "cpu_share": r.get("cpu_share")},
         {"target": "same run: peak memory of the whole `wom-sim run` process <= 3 GB",
@@ -239,7 +241,8 @@ def main(argv=None) -> int:
                 continue
             print(f"  N = {n:>12,}: graph {r['graph_s']:6.2f} s, simulate {r['simulate_s']:6.2f} s, wall "
                   f"{r['wall_s']:6.2f} s, peak RSS {r['peak_rss_bytes'] / 1e6:8,.0f} MB, guard estimate "
-                  f"{r['estimate_bytes'] / 1e6:8,.0f} MB ({r['estimate_rel_error']:+.0%}); CPU {r['user_s'] + r['sys_s']:.1f} s "
+                  f"{r['estimate_bytes'] / 1e6:8,.0f} MB ({r['estimate_rel_error']:+.0%}); "
+                  f"CPU {r['user_s'] + r['sys_s']:.1f} s "
                   f"= {r['cpu_share']:.0%} of the wall time; others kept {r['others_cpus'] or 0:.2f} CPUs busy",
                   flush=True)
     finally:
@@ -265,7 +268,8 @@ def main(argv=None) -> int:
         print("\ntargets (issue), N = 1e7:")
         for t in tg:
             print(f"  {t['target']}: {t['measured']} -> {'MET' if t['met'] else 'MISSED'}")
-    p = save_json(json_name, {"machine": machine_info(), "args": vars(args), "scenario": str(SCENARIO.relative_to(ROOT)),
+    p = save_json(json_name, {"machine": machine_info(), "args": vars(args),
+                              "scenario": str(SCENARIO.relative_to(ROOT)),
                               "steps": STEPS, "runs": runs, "fits": fitted, "plots": files, "targets": tg})
     print(f"\nwrote {p}" + (f" and {', '.join(files)}" if files else ""))
     return 0 if all(r["exit"] == 0 for r in runs) else 1

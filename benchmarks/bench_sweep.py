@@ -420,7 +420,8 @@ def main(argv=None) -> int:
         print()
         print(table(["configuration", "wall (run_sweep)", "speedup vs 1", "points/s", "replicates/s",
                      "replicate-steps/s", "agent-steps/s", "units' compute (sum)", "efficiency",
-                     "units' CPU (sum / per unit)", "CPU outside units", "system CPU / minor page faults", "load before, CPUs busy before, others' CPUs during"], rows))
+                     "units' CPU (sum / per unit)", "CPU outside units", "system CPU / minor page faults",
+                     "load before, CPUs busy before, others' CPUs during"], rows))
         print(f"\nsweep.csv (and every point's replicates.csv) byte-identical across all "
               f"{sum(len(r) for r in runs.values())} runs: {'yes' if identical else 'NO'}")
         if args.plots:
@@ -444,7 +445,7 @@ def main(argv=None) -> int:
                             f"{(ratio - 1) * 100:+.1f}% (Dask / local = {ratio:.3f})",
                             "met" if ratio <= 1.15 else "missed"])
             # the machine drifts between rounds: also the ratio within each round
-            paired = [d["wall_s"] / l["wall_s"] for d, l in zip(runs["dask-2"], runs["local-2"])]
+            paired = [d["wall_s"] / loc["wall_s"] for d, loc in zip(runs["dask-2"], runs["local-2"])]
             cpu = summary["dask-2"]["cpu_per_unit_s"] / summary["local-2"]["cpu_per_unit_s"]
             targets.append(["  the same, round by round (median of Dask / local in each round)",
                             " / ".join(f"{(x - 1) * 100:+.1f}%" for x in paired)
@@ -466,7 +467,8 @@ def main(argv=None) -> int:
         p = save_json(json_name, {"machine": machine_info(), "args": {k: v for k, v in vars(args).items()
                                                                      if not k.startswith("_")},
                                   "grid": g, "wom_sim_source": tree,
-                                  "source_changed_during_run": tree_fingerprint() != tree, "identical": identical, "summary": summary, "runs": runs,
+                                  "source_changed_during_run": tree_fingerprint() != tree, "identical": identical,
+                                  "summary": summary, "runs": runs,
                                   "targets": targets})
         (p.parent / json_name.replace(".json", ".partial.json")).unlink(missing_ok=True)
         print(f"wrote {p}")

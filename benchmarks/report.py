@@ -261,7 +261,8 @@ def sec_targets(inp: Inputs, d: dict) -> list[str]:
         two = next((r for r in full.get("runs", []) if r["workers"] == 2), None)
         rows.append(["7", "Full model on BA 1M, 60 steps x 30 replicates, 2 cores: <= 20 s (whole run)",
                      (f"{t['wall_s']:.1f} s" if t else (f"{two['wall_s']:.1f} s (not at full size)" if two else "n/a"))
-                     + (f"; CPU of the run's processes {two['cpu']['own_cpu_s']:.1f} s" if two and two.get("cpu") else ""),
+                     + (f"; CPU of the run's processes {two['cpu']['own_cpu_s']:.1f} s"
+                        if two and two.get("cpu") else ""),
                      result(t["met"] if t else None), "bench_full",
                      _others(two["cpu"]["others_cpus"]) if two and two.get("cpu") else ""])
     sw = d.get("sweep")
@@ -529,7 +530,8 @@ def sec_scaling(inp: Inputs, d: dict) -> list[str]:
              _others(r.get("others_cpus"))] for r in ok]
     out += [f"`wom-sim run {s['scenario']} --set graph.n=N --set scenario.steps={s['steps']} --replicates 1 "
             "--quiet`, each N in a fresh process. Peak RSS is the whole process's (`os.wait4`'s ru_maxrss), "
-            "the guard's estimate is `wom_sim.execution.memory.estimate_bytes(scenario, 1)`. " + inp.src("bench_scaling.json"),
+            "the guard's estimate is `wom_sim.execution.memory.estimate_bytes(scenario, 1)`. "
+            + inp.src("bench_scaling.json"),
             "", table(["N", "arcs", "graph build", "simulate", "wall", "peak RSS", "guard estimate",
                        "estimate vs peak", "agent-steps/s", "CPU / wall", "others' CPUs"], rows), ""]
     if len(ok) >= 2:
@@ -563,7 +565,8 @@ def sec_scaling(inp: Inputs, d: dict) -> list[str]:
             mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
             slope = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x in xs)
             frows.append([f"peak RSS minus the smallest run's ({base / 1e6:,.0f} MB: interpreter and imports)",
-                          f"{slope:.2f} (top decade)", f"{10 ** min(xs):.0e} .. {10 ** max(xs):.0e} ({len(pts)} points)",
+                          f"{slope:.2f} (top decade)",
+                          f"{10 ** min(xs):.0e} .. {10 ** max(xs):.0e} ({len(pts)} points)",
                           ""])
     if frows:
         out += ["Least-squares slopes of log(y) on log(N) (1 = linear):", "",
@@ -587,7 +590,8 @@ def sec_graphs(inp: Inputs, d: dict) -> list[str]:
         w, x = r["wom_sim"], r["networkx"]
         rows.append([f"{r['n']:,}", f"{fmt_time(w['median_s'])} ({len(w['times_s'])} builds)",
                      f"{w['memory']['peak_mb']:,.0f} MB",
-                     f"{fmt_time(x['median_s'])} ({len(x['times_s'])} build{'s' if len(x['times_s']) > 1 else ''})" if x else (r.get("note") or "skipped"),
+                     f"{fmt_time(x['median_s'])} ({len(x['times_s'])} build{'s' if len(x['times_s']) > 1 else ''})"
+                     if x else (r.get("note") or "skipped"),
                      f"{x['memory']['peak_mb']:,.0f} MB" if x else "",
                      f"{r['ratio']:.0f}x" if x else "", f"{w['mean_degree']:.2f} / {w['max_degree']:,}",
                      f"{x['mean_degree']:.2f} / {x['max_degree']:,}" if x else ""])

@@ -218,7 +218,8 @@ def test_missing_edgelist_names_the_key(tmp_path):
 
 def test_byte_order_mark_is_accepted(tmp_path):
     p = tmp_path / "bom.toml"
-    p.write_bytes("\ufeff[scenario]\nsteps = 2\nreplicates = 1\n[graph]\nkind = 'erdos_renyi'\nn = 100\nmean_degree = 4\n"
+    p.write_bytes("\ufeff[scenario]\nsteps = 2\nreplicates = 1\n"
+                  "[graph]\nkind = 'erdos_renyi'\nn = 100\nmean_degree = 4\n"
                   "[seeding]\nbudget = 2\n".encode("utf-8"))
     assert invoke("validate", p).exit_code == 0
 

@@ -145,7 +145,8 @@ def test_compare_bad_arguments(scen, tmp_path, args, needle):
 
 def test_greedy_on_a_big_graph_is_refused_with_a_pointer_to_ris(tmp_path):
     p = tmp_path / "big.toml"
-    p.write_text("[graph]\nkind = 'erdos_renyi'\nn = 30000\nmean_degree = 4\n[seeding]\nstrategy = 'greedy'\nbudget = 5\n"
+    p.write_text("[graph]\nkind = 'erdos_renyi'\nn = 30000\nmean_degree = 4\n"
+                 "[seeding]\nstrategy = 'greedy'\nbudget = 5\n"
                  "[scenario]\nsteps = 2\nreplicates = 1\n")
     r = invoke("run", p, "-o", tmp_path / "o")
     assert r.exit_code == 2 and "ris" in r.output and "seeding.strategy" in r.output, r.output

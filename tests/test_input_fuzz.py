@@ -354,7 +354,8 @@ def cross_key_problems(draw):
         raw = base(draw(st.sampled_from(["erdos_renyi", "chung_lu"])))
         n = draw(st.integers(2, 300))
         raw["graph"]["n"] = n
-        raw["graph"]["mean_degree"] = draw(st.one_of(st.just(float(n - 1)), st.floats(n - 1, 1e12)).filter(lambda x: x > 0))
+        raw["graph"]["mean_degree"] = draw(st.one_of(st.just(float(n - 1)), st.floats(n - 1, 1e12))
+                                           .filter(lambda x: x > 0))
         return raw, ["graph.mean_degree = ", f"n - 1 = {n - 1}"]
     raw = base("watts_strogatz")
     if what == "ws_odd":
@@ -593,7 +594,8 @@ def _bad_lines(delimiter, weighted):
     j = lambda *xs: sep.join(xs).encode()  # noqa: E731
     text = [j("7"), j("1", "2", "3", "4", "5")]
     if weighted:
-        text += [j("1", "2"), j("1", "2", "abc"), j("1", "2", "0.5", "9"), j("1", "2", "1,5" if delimiter is None else "1;5")]
+        text += [j("1", "2"), j("1", "2", "abc"), j("1", "2", "0.5", "9"),
+                 j("1", "2", "1,5" if delimiter is None else "1;5")]
         text += [j("1", "2", w) for w in ("1.5", "2", "1e10", "-0.1", "-1e-9", "nan", "NaN", "inf", "-inf", "1e400")]
     else:
         text += [j("1", "2", "3"), j("1", "2", "0.5")]

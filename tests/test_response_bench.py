@@ -59,7 +59,8 @@ def test_effective_transmissibility():
     rng = np.random.default_rng(0)
     G = rng.geometric(0.4, 200_000)
     mc = 1 - np.mean(0.95 ** (G + 2))
-    assert abs(effective_transmissibility(0.05, 2, 0.4, 1.0, 10**5) - mc) < 4 * np.std(0.95 ** (G + 2)) / math.sqrt(G.size)
+    assert (abs(effective_transmissibility(0.05, 2, 0.4, 1.0, 10**5) - mc)
+            < 4 * np.std(0.95 ** (G + 2)) / math.sqrt(G.size))
     assert abs(threshold_T(np.full(100, 10)) - 1 / 9) < 1e-12
 
 

@@ -52,7 +52,8 @@ def test_sweep_writes_points_table_and_plots(sweep_file, tmp_path):
     points = sorted(p.name for p in (out / "points").iterdir())
     assert points[0] == "0000_delay-0_negative_tells-5" and len(points) == 6
     for p in points:
-        assert {"summary.json", "timeseries.csv", "replicates.csv", "scenario.toml"} <= {f.name for f in (out / "points" / p).iterdir()}
+        assert ({"summary.json", "timeseries.csv", "replicates.csv", "scenario.toml"}
+                <= {f.name for f in (out / "points" / p).iterdir()})
     lines = (out / "sweep.csv").read_text().splitlines()
     header = lines[0].split(",")
     assert header[:5] == ["response.delay", "wom.negative_tells", "aware_mean", "aware_ci_low", "aware_ci_high"]
@@ -64,7 +65,8 @@ def test_sweep_writes_points_table_and_plots(sweep_file, tmp_path):
     s = json.loads((out / "points" / points[3] / "summary.json").read_text())
     assert s["scenario"]["response"]["delay"] == 2 and s["scenario"]["wom"]["negative_tells"] == 11
     single = tmp_path / "single"
-    r = invoke("run", sweep_file, "-o", single, "--quiet", "--set", "response.delay=2", "--set", "wom.negative_tells=11")
+    r = invoke("run", sweep_file, "-o", single, "--quiet",
+               "--set", "response.delay=2", "--set", "wom.negative_tells=11")
     assert r.exit_code == 0
     assert (single / "replicates.csv").read_bytes() == (out / "points" / points[3] / "replicates.csv").read_bytes()
 
@@ -171,7 +173,8 @@ def _start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen:
 def _wait_points(out: Path, k: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     t0 = time.time()
     while time.time() - t0 < timeout:
-        if (out / "points").exists() and len([p for p in (out / "points").iterdir() if not p.name.startswith(".")]) >= k:
+        if ((out / "points").exists()
+                and len([p for p in (out / "points").iterdir() if not p.name.startswith(".")]) >= k):
             return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)

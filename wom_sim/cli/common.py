@@ -67,10 +67,13 @@ def grid_options(f: F) -> F:
     """Options shared by the commands that run a grid of points (sweep, compare-seeding,
     bench-response): output folder, overrides, workers or Dask, resume/force, quiet."""
     opts = [
-        click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: results/<file name>-<command>)."),
+        click.option("-o", "--out", "out_dir", type=click.Path(),
+                     help="Output folder (default: results/<file name>-<command>)."),
         set_option,
-        click.option("--workers", type=int, default=None, help="Local processes (default: all cores). Results are identical for any number."),
-        click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'wom-sim[dask]')."),
+        click.option("--workers", type=int, default=None,
+                     help="Local processes (default: all cores). Results are identical for any number."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'wom-sim[dask]')."),
         click.option("--resume", is_flag=True, help="Keep the finished points in the folder and run the rest."),
         click.option("--force", is_flag=True, help="Delete earlier results in the folder and start over."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only."),

@@ -59,12 +59,15 @@ def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
 @click.command("compare-seeding")
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.option("--strategies", help="Comma list (random is always added as the baseline), e.g. degree,pagerank,ris.")
-@click.option("--budget", "budgets", help="Comma list of budgets: KOL counts, or money with --money (default: the scenario's).")
-@click.option("--money", is_flag=True, help="Budgets are money: KOLs priced by seeding.kol_cost_* are bought in rank order.")
+@click.option("--budget", "budgets",
+              help="Comma list of budgets: KOL counts, or money with --money (default: the scenario's).")
+@click.option("--money", is_flag=True,
+              help="Budgets are money: KOLs priced by seeding.kol_cost_* are bought in rank order.")
 @grid_options
 @friendly
 def compare_seeding_cmd(scenario: str, strategies: str | None, budgets: str | None, money: bool, out_dir: str | None,
-                        sets, workers: int | None, scheduler: str | None, resume: bool, force: bool, quiet: bool) -> None:
+                        sets, workers: int | None, scheduler: str | None, resume: bool, force: bool,
+                        quiet: bool) -> None:
     """Which KOLs to pay: every strategy x budget with common random numbers.
 
     \b
@@ -114,7 +117,8 @@ def _print_comparison(cmp, elapsed: float) -> None:
 @click.command("bench-response")
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.option("--delays", help="Comma list of response delays in steps (default 0,1,2,4,8,16).")
-@click.option("--policies", help="Comma list, parameters after colons: fixed_delay,capacity:C=5:queue=by_reach,threshold:X=20.")
+@click.option("--policies",
+              help="Comma list, parameters after colons: fixed_delay,capacity:C=5:queue=by_reach,threshold:X=20.")
 @grid_options
 @friendly
 def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, out_dir: str | None, sets,

@@ -12,11 +12,13 @@ from .common import friendly, load, set_option, slug, with_bar
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True))
-@click.option("-o", "--out", "out_dir", type=click.Path(), help="Output folder (default: output.dir, else results/<file name>).")
+@click.option("-o", "--out", "out_dir", type=click.Path(),
+              help="Output folder (default: output.dir, else results/<file name>).")
 @set_option
 @click.option("--replicates", type=int, help="Override scenario.replicates.")
 @click.option("--seed", type=int, help="Override scenario.seed.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes for replicates (results are identical for any number).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Processes for replicates (results are identical for any number).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
 @friendly
 def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool) -> None:
@@ -84,7 +86,8 @@ def defaults(markdown: bool) -> None:
     if markdown:
         click.echo("| key | default | range | meaning |\n|---|---|---|---|")
         for r in rows:
-            click.echo("| " + " | ".join(f"`{c}`" if i < 2 and c else c.replace("|", "\\|") for i, c in enumerate(r)) + " |")
+            click.echo("| " + " | ".join(f"`{c}`" if i < 2 and c else c.replace("|", "\\|") for i, c in enumerate(r))
+                       + " |")
         return
     from rich.console import Console
     from rich.table import Table
@@ -118,7 +121,8 @@ def graph(scenario: str, out_file: str, sets) -> None:
         raise WomSimError(f"{scenario}: graph.kind = 'complete' is mean-field mixing and has no arcs to save")
     (io.write_npz if out.suffix == ".npz" else io.write_edgelist)(g, out)
     s = g.degree_stats()
-    click.echo(f"{sc.graph.kind}: {s['nodes']:,} nodes, {s['arcs']:,} arcs ({'directed' if s['directed'] else 'undirected: both arcs of each edge'})")
+    click.echo(f"{sc.graph.kind}: {s['nodes']:,} nodes, {s['arcs']:,} arcs "
+               f"({'directed' if s['directed'] else 'undirected: both arcs of each edge'})")
     click.echo(f"out-degree: mean {s['degree_mean']:.2f}, sd {s['degree_std']:.2f}, min {s['degree_min']}, "
                f"median {s['degree_median']:g}, max {s['degree_max']}, isolated {s['isolated']}")
     click.echo(f"built in {built:.2f} s; saved to {out}")

@@ -56,7 +56,8 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
     from ..teach.tables import get
     for rec, rows in zip(res.records, res.stages):
         click.echo(f"{rec.kind.upper()}: adopters {get(rows, 'adopters').text()}, aware {get(rows, 'aware').text()} "
-                   f"of {res.n_agents:,} agents after {rec.series.shape[1] - 1} steps ({rec.series.shape[0]} replicates)")
+                   f"of {res.n_agents:,} agents after {rec.series.shape[1] - 1} steps "
+                   f"({rec.series.shape[0]} replicates)")
     if res.paired is not None:
         click.echo(f"SICAS minus AISAS, paired: {res.paired.text()} adopters")
     click.echo(f"wrote {res.out}/: {', '.join(res.files)} ({time.perf_counter() - t0:.1f} s)")

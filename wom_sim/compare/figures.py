@@ -35,7 +35,8 @@ def save_comparison_plots(cmp: Any, points: list[Point], budget_key: str, graph:
         for j, s in enumerate(cmp.strategies):
             stats = [mean_ci(cmp.finals[(s, b)][:, i]) for b in cmp.budgets]
             m = np.array([float(x[0]) for x in stats])
-            err = np.array([[m_ - float(x[1]) for m_, x in zip(m, stats)], [float(x[2]) - m_ for m_, x in zip(m, stats)]])
+            err = np.array([[m_ - float(x[1]) for m_, x in zip(m, stats)],
+                            [float(x[2]) - m_ for m_, x in zip(m, stats)]])
             ax.bar(np.arange(len(cmp.budgets)) + (j - (len(cmp.strategies) - 1) / 2) * width, m, width,
                    yerr=err, capsize=2, label=s, color=colours[s])
         ax.set_xticks(np.arange(len(cmp.budgets)), [fmt_budget(b) for b in cmp.budgets])

@@ -42,5 +42,6 @@ def defaults_table() -> list[tuple[str, str, str, str]]:
             if (sec, name) in _CATALOGS:
                 rng = " | ".join(_CATALOGS[(sec, name)])
             rows.append((f"{sec}.{name}", "(rule)" if default is None else repr(default), rng, field.description or ""))
-    rows.append(("sweep.\"section.key\"", "{}", "list of values", "A grid of dotted keys; `wom-sim sweep` runs every combination."))
+    rows.append(("sweep.\"section.key\"", "{}", "list of values",
+                 "A grid of dotted keys; `wom-sim sweep` runs every combination."))
     return rows

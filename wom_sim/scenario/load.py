@@ -124,9 +124,11 @@ def read_toml(path: str | Path) -> dict:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read the scenario file ({exc.strerror or exc}); check its permissions.") from None
+        raise ScenarioError(f"{p}: cannot read the scenario file ({exc.strerror or exc}); "
+                            "check its permissions.") from None
     if not data.strip():
-        raise ScenarioError(f"{p}: the file is empty; a scenario needs at least one section, e.g. [scenario] name = \"...\" (every key has a default).")
+        raise ScenarioError(f"{p}: the file is empty; a scenario needs at least one section, "
+                            "e.g. [scenario] name = \"...\" (every key has a default).")
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:
@@ -169,7 +171,8 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...], source: s
     for item in overrides:
         (sec, key), value = parse_override(item)
         if sec not in SECTIONS:
-            raise ScenarioError(f"--set {item!r}: unknown section '{sec}'{_nearest(sec, SECTIONS)}; sections: {', '.join(SECTIONS)}")
+            raise ScenarioError(f"--set {item!r}: unknown section '{sec}'{_nearest(sec, SECTIONS)}; "
+                                f"sections: {', '.join(SECTIONS)}")
         body = raw.setdefault(sec, {})
         if not isinstance(body, dict):
             raise ScenarioError(f"{source}: [{sec}] is not a table; cannot apply --set {item!r}")
@@ -241,7 +244,8 @@ def _check_sweep(sc: Scenario, source: str) -> None:
             raise ScenarioError(f"{source}: invalid scenario (1 problem)\n  - sweep.\"{key}\": unknown key "
                                 f"'{k}' in [{sec}]{_nearest(k, SECTIONS[sec].model_fields)}")
         if not values:
-            raise ScenarioError(f"{source}: invalid scenario (1 problem)\n  - sweep.\"{key}\" = []: give at least one value")
+            raise ScenarioError(f"{source}: invalid scenario (1 problem)\n"
+                                f"  - sweep.\"{key}\" = []: give at least one value")
         if base is None:  # the grid's points are built like this (sweep.expand)
             base = sc.to_dict()
             base.pop("sweep", None)
@@ -251,7 +255,8 @@ def _check_sweep(sc: Scenario, source: str) -> None:
             try:
                 validate_dict(raw, f"{source} [sweep: \"{key}\" = {shown}]")
             except ScenarioError as exc:
-                raise ScenarioError(f"{exc}\n  The value comes from the [sweep] table: fix or remove it there.") from None
+                raise ScenarioError(f"{exc}\n"
+                                    "  The value comes from the [sweep] table: fix or remove it there.") from None
 
 
 def apply_point(base: dict, combo: dict[str, Any]) -> dict:

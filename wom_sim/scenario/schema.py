@@ -98,7 +98,8 @@ class GraphSpec(_Section):
     def _feasible(self) -> GraphSpec:
         k = self.kind
         if k in ("barabasi_albert", "powerlaw_cluster") and self.m >= self.n:
-            raise ValueError(f"m = {self.m} must be below n = {self.n} (each new node attaches m edges to earlier nodes)")
+            raise ValueError(f"m = {self.m} must be below n = {self.n} "
+                             "(each new node attaches m edges to earlier nodes)")
         if k in ("erdos_renyi", "chung_lu") and self.mean_degree >= self.n - 1:
             raise ValueError(f"mean_degree = {self.mean_degree} must be below n - 1 = {self.n - 1}")
         if k == "watts_strogatz":
@@ -107,7 +108,8 @@ class GraphSpec(_Section):
             if self.k >= self.n:
                 raise ValueError(f"k = {self.k} must be below n = {self.n}")
         if k == "edgelist" and not self.path:
-            raise ValueError("kind = 'edgelist' needs path = 'file.txt' (whitespace or comma separated 'u v [w]' lines)")
+            raise ValueError("kind = 'edgelist' needs path = 'file.txt' "
+                             "(whitespace or comma separated 'u v [w]' lines)")
         return self
 
     def n_nodes(self) -> int | None:
@@ -149,11 +151,13 @@ class FunnelSpec(_Section):
     def _custom_complete(self) -> FunnelSpec:
         if self.kind == "custom":
             if not self.stages or len(self.stages) < 3:
-                raise ValueError("a custom funnel needs stages = [...] with at least 3 names; the last two are the purchase and the sharing stage")
+                raise ValueError("a custom funnel needs stages = [...] with at least 3 names; "
+                                 "the last two are the purchase and the sharing stage")
             if len(set(self.stages)) != len(self.stages):
                 raise ValueError(f"stage names must be distinct, got {self.stages}")
             if self.advance is None or len(self.advance) != len(self.stages) - 2:
-                raise ValueError(f"a custom funnel with {len(self.stages)} stages needs advance = [...] with {len(self.stages) - 2} probabilities (one per pre-purchase stage)")
+                raise ValueError(f"a custom funnel with {len(self.stages)} stages needs advance = [...] with "
+                                 f"{len(self.stages) - 2} probabilities (one per pre-purchase stage)")
             bad = set(self.message_stages or []) - set(self.stages[:-2])
             if bad:
                 raise ValueError(f"message_stages {sorted(bad)} are not pre-purchase stages of {self.stages[:-2]}")
@@ -300,7 +304,9 @@ class Scenario(_Section):
             if self.seeding.budget > n:
                 raise ValueError(f"seeding.budget = {self.seeding.budget} exceeds the population of {n} agents")
             if self.seeding.budget + self.seeding.initial_complainers > n:
-                raise ValueError(f"seeding.budget + seeding.initial_complainers = {self.seeding.budget + self.seeding.initial_complainers} exceeds the population of {n} agents")
+                raise ValueError("seeding.budget + seeding.initial_complainers = "
+                                 f"{self.seeding.budget + self.seeding.initial_complainers} "
+                                 f"exceeds the population of {n} agents")
         return self
 
     @property

@@ -70,7 +70,8 @@ def prepare_folder(out: Path, sc: Scenario, points: list[Point], resume: bool, f
             return set()
         if not same:
             raise WomSimError(
-                f"{out} holds the results of a different scenario ({old.get('scenario', {}).get('scenario', {}).get('name', '?')!r}"
+                f"{out} holds the results of a different scenario "
+                f"({old.get('scenario', {}).get('scenario', {}).get('name', '?')!r}"
                 f"{'' if not resume else ', so --resume cannot continue it'}). Choose another -o folder, or add "
                 f"--force to delete those results and start over.")
         if not resume:
@@ -113,7 +114,8 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not sc.sweep and points is None:
-        raise ScenarioError(f"{sc.source}: has no [sweep] table; add one, e.g.\n  [sweep]\n  \"response.delay\" = [0, 1, 2, 4]\n"
+        raise ScenarioError(f"{sc.source}: has no [sweep] table; add one, e.g.\n"
+                            "  [sweep]\n  \"response.delay\" = [0, 1, 2, 4]\n"
                             "(or use `wom-sim run` for a single scenario)")
     out = Path(out)
     points = points if points is not None else expand(sc)

@@ -199,7 +199,8 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
             if rec.funnel.brand_engagement > 0:
                 bars.append((f"{_fname(rec.kind)}\nsensed", rows[f"adv{k}_sensed"], c, "//"))
         groups.append((f"stage {k}: " + " | ".join(names), bars))
-    _rate_bars(axes[0, 2], groups, "(a) ... which lifts the advance at stages 2 and 3\n(agent-steps without a peer message)")
+    _rate_bars(axes[0, 2], groups,
+               "(a) ... which lifts the advance at stages 2 and 3\n(agent-steps without a peer message)")
 
     P = recs[0].funnel.n_pre
     groups = []

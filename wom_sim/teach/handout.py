@@ -66,7 +66,8 @@ def stage_rules(sc: Scenario, f: Funnel) -> list[tuple[str, str, str]]:
              f"on average {w.positive_tells:g} after a good experience, {w.negative_tells:g} after a bad one "
              f"({w.tells_distribution}).")
     rows.append((stage_label(f.stages[P]), "buys.",
-                 f"The experience is bad with p_negative_experience = {pct(w.p_negative_experience)}, else good. {share}"))
+                 f"The experience is bad with p_negative_experience = {pct(w.p_negative_experience)}, "
+                 f"else good. {share}"))
     if w.mode == "cascade":
         tell = (f"Stays active {w.active_steps} step(s) and tells each friend with transmissibility "
                 f"{pct(w.transmissibility)} per step, then is Done.")
@@ -92,7 +93,8 @@ def _kols_line(sc: Scenario, kols, degrees, per_replicate: bool = False) -> str:
     if not len(kols):
         return "No KOLs (seeding.budget = 0)."
     which = " (drawn afresh for every replicate; replicate 0's are shown)" if per_replicate else ""
-    return (f"{len(kols)} KOLs picked by seeding.strategy = {s.strategy!r}{which}: {ids}{more}. They start as happy customers; "
+    return (f"{len(kols)} KOLs picked by seeding.strategy = {s.strategy!r}{which}: {ids}{more}. "
+            "They start as happy customers; "
             f"at step 1 each posts once, and each friend sees the post with kol_reach = {pct(s.kol_reach)}.")
 
 
@@ -182,7 +184,8 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
             w(f"| **{st}** | {meaning} | {rule} |")
     else:
         w(f"| | {K[0]} | {K[1]} |\n|---|---|---|")
-        labels = ["before"] + [f"stage {k}" for k in range(1, recs[0].funnel.n_pre + 1)] + ["buy", "tell", "leak", "end"]
+        labels = (["before"] + [f"stage {k}" for k in range(1, recs[0].funnel.n_pre + 1)]
+                  + ["buy", "tell", "leak", "end"])
         for lab, a, s in zip(labels, rules[0], rules[1]):
             other = f"same as {K[0]}" if a == s else f"**{s[0]}**: {s[1]} {s[2]}"
             w(f"| {lab} | **{a[0]}**: {a[1]} {a[2]} | {other} |")
@@ -202,7 +205,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     else:
         w(f"| stage | {K[0]} | {K[1]} |\n|---|---|---|")
         codes = recs[0].funnel.code_names()
-        for i, code in enumerate(codes):
+        for i, _code in enumerate(codes):
             a, s = stages[0][i], stages[1][i]
             lab = a.label if a.label == s.label else f"{a.label} / {s.label}"
             w(f"| {lab} | {a.text()} | {s.text()} |")

@@ -96,7 +96,8 @@ def _differences_csv(diffs: list[list[tables.Row]], paired: tables.Row | None) -
     unit = {"%": "fraction", "pp": "fraction_difference"}
     rows = [[r.funnel, r.key, r.label, r.mean, r.lo, r.hi, unit.get(r.unit, r.unit), r.rule] for d in diffs for r in d]
     if paired is not None:
-        rows.append([paired.funnel, paired.key, paired.label, paired.mean, paired.lo, paired.hi, paired.unit, float("nan")])
+        rows.append([paired.funnel, paired.key, paired.label, paired.mean, paired.lo, paired.hi, paired.unit,
+                     float("nan")])
     return _csv(["funnel", "key", "label", "value", "ci_low", "ci_high", "unit", "rule"], rows)
 
 
@@ -140,7 +141,8 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
     diffs = [tables.differences(r) for r in recs]
     paired = tables.paired_adopters(*recs) if len(recs) == 2 else None
     snap = mid_step(recs) if snapshot_step is None else snapshot_step
-    snap_why = "mid-diffusion: half of the purchases had happened" if snapshot_step is None else "chosen with --snapshot-step"
+    snap_why = ("mid-diffusion: half of the purchases had happened" if snapshot_step is None
+                else "chosen with --snapshot-step")
     if snap_note and nodes.size:
         notes.append(snap_note)
 

@@ -188,15 +188,18 @@ def differences(rec: FunnelRecord) -> list[Row]:
     P = f.n_pre
     a1, n1, e1 = _adv(rec, P, 0, 1)
     a0, n0, e0 = _adv(rec, P, 0, 0)
-    rows.append(_rate_row(rec, "adv3_message", f"(b) {stage_label(st[P - 1])}, not sensed: advance per step with a peer "
-                          "message", a1, n1, _rule(e1, n1)))
-    rows.append(_rate_row(rec, "adv3_no_message", f"(b) {stage_label(st[P - 1])}, not sensed: advance per step without one",
+    rows.append(_rate_row(rec, "adv3_message",
+                          f"(b) {stage_label(st[P - 1])}, not sensed: advance per step with a peer message",
+                          a1, n1, _rule(e1, n1)))
+    rows.append(_rate_row(rec, "adv3_no_message",
+                          f"(b) {stage_label(st[P - 1])}, not sensed: advance per step without one",
                           a0, n0, _rule(e0, n0)))
     m, lo, hi = ratio_diff((a1, n1), (a0, n0))
     rows.append(Row(rec.kind, "message_effect3", f"(b) {stage_label(st[P - 1])}, not sensed: effect of a peer message",
                     m, lo, hi, "pp", _rule(e1, n1) - _rule(e0, n0)))
     adv_all, _, _ = _adv(rec, P, None, None)
-    rows.append(_rate_row(rec, "boosted_share3", f"(b) advances out of {stage_label(st[P - 1])} that peers' messages boosted",
+    rows.append(_rate_row(rec, "boosted_share3",
+                          f"(b) advances out of {stage_label(st[P - 1])} that peers' messages boosted",
                           rec.boosted_advances, adv_all))
     sharers = rec.lags.sum(axis=1)
     rows.append(_lag_row(rec, sharers, 0.0 if f.realtime_share else 1.0))

@@ -237,7 +237,8 @@ def SummaryPanel(model: PageModel):
         ]
         body = "".join(f"<tr><td style='padding:1px 16px 1px 0'>{html.escape(k)}</td>"
                        f"<td style='text-align:right'><b>{html.escape(v)}</b></td></tr>" for k, v in items)
-        solara.HTML(tag="table", unsafe_innerHTML=body, classes=["wom-metrics"], style="margin-top: 6px; font-size: 0.93em")
+        solara.HTML(tag="table", unsafe_innerHTML=body, classes=["wom-metrics"],
+                    style="margin-top: 6px; font-size: 0.93em")
         for warning in model.warnings:
             solara.Warning(warning, dense=True)
         solara.Text("Sliders, the funnel switch and the seed take effect on Reset. "

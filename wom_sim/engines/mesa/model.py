@@ -43,8 +43,9 @@ Random numbers: the replicate's numpy Generator seeds the Mesa model
 (`Model(rng=...)`); agents draw their coin flips from the model's seeded `random`,
 and the retelling counts from `model.rng` with the same distributions as the NumPy
 engine (model.rules.new_tells). The model collects the engines' shared counters
-(model.metrics.COUNTERS); the metrics are derived from them once, by metrics.table. The numbers differ from the NumPy engine's, the
-distributions do not: tests/test_mesa_equivalence.py compares the two statistically.
+(model.metrics.COUNTERS); the metrics are derived from them once, by metrics.table.
+The numbers differ from the NumPy engine's, the distributions do not:
+tests/test_mesa_equivalence.py compares the two statistically.
 """
 from __future__ import annotations
 
@@ -267,7 +268,7 @@ class BassModel(WomModel):
         self.new_adopters = 0
 
     def step(self) -> None:
-        self.t = t = self.t + 1
+        self.t = self.t + 1
         self.new_adopters = 0
         deciders = self.agents.select(lambda a: a.stage == UNAWARE)
         frac = None  # on a network each agent looks at the agents it hears
