@@ -39,8 +39,9 @@ def atomic_write(path: str | Path, chunks: Iterable[str | bytes] | Callable[[IO[
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": ""} if text else {}
     try:
-        with os.fdopen(fd, "w" if text else "wb", **({"encoding": "utf-8", "newline": ""} if text else {})) as f:
+        with os.fdopen(fd, "w" if text else "wb", **kwargs) as f:
             if callable(chunks):
                 chunks(f)
             else:

@@ -155,8 +155,8 @@ def _print_response(bench, elapsed: float) -> None:
     for p in bench.policies:
         table = Table(title=f"{p.label}: final metrics by response delay (mean ± 95% half-width)")
         table.add_column("delay", justify="right")
-        for m in shown:
-            table.add_column(m.replace("_", " "), justify="right")
+        for metric in shown:
+            table.add_column(metric.replace("_", " "), justify="right")
         rows = [("none", base)] + [(str(d), bench.finals[(p.label, d)]) for d in bench.delays]
         for name, fin in rows:
             cells = []

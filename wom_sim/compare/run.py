@@ -141,6 +141,7 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
             if name not in rankings:
                 top = load_scenario(psc, [f"seeding.budget={max(budgets)}"])
                 big = plan_seeds(graph, top)
+                assert big.fixed is not None  # a strategy that is not per replicate: one fixed pick
                 rankings[name] = (big.fixed, big.seconds)
             ranking, secs = rankings[name]
             plan = SeedPlan(graph, psc, ranking[: psc.seeding.budget], secs)

@@ -13,9 +13,10 @@ import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
-def repeat_index(counts: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+def repeat_index(counts: np.ndarray, dtype: DTypeLike = np.int64) -> np.ndarray:
     """[0]*counts[0] + [1]*counts[1] + ...: the owner of each item of concatenated rows
     (of a CSR's row lengths: the source of every arc).
 
@@ -233,15 +234,15 @@ def group_by_key(n: int, key: np.ndarray, payload: np.ndarray, data: np.ndarray 
     if data is None and n > _DIRECT_MAX_N:
         shift = max(int(n - 1).bit_length() - _BUCKET_BITS, 0)
         nb = ((n - 1) >> shift) + 1
-        bp = np.empty(nb + 1, dtype=idx)
-        b_payload = np.empty(m, dtype=idx)
-        b_key = np.empty(m, dtype=idx)
+        bp: np.ndarray = np.empty(nb + 1, dtype=idx)
+        b_payload: np.ndarray = np.empty(m, dtype=idx)
+        b_key: np.ndarray = np.empty(m, dtype=idx)
         coo_tocsr(nb, n, m, key >> shift, payload, key, bp, b_payload, b_key)
         key, payload = b_key, b_payload
         del bp, b_key, b_payload
     x = np.zeros(m, dtype=np.int8) if data is None else np.ascontiguousarray(data)
     indptr = np.empty(n + 1, dtype=idx)
-    out = np.empty(m, dtype=idx)
+    out: np.ndarray = np.empty(m, dtype=idx)
     out_x = np.empty(m, dtype=x.dtype)
     coo_tocsr(n, n, m, key, payload, x, indptr, out, out_x)
     return indptr.astype(np.int64), out, None if data is None else out_x

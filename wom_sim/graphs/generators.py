@@ -390,7 +390,9 @@ def _rows_with_duplicates(rows: np.ndarray) -> np.ndarray:
     """Mask of the rows of a 2-D int array that hold some value twice."""
     m = rows.shape[1]
     if m > 24:
-        return _row_duplicates(rows).any(axis=1)
+        dup = _row_duplicates(rows).any(axis=1)
+        assert isinstance(dup, np.ndarray)  # a 2-D array's rows: an array (numpy's stubs allow a scalar)
+        return dup
     out = np.zeros(rows.shape[0], dtype=bool)
     for j in range(1, m):
         col = rows[:, j]

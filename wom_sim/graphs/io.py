@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..errors import GraphInputError
 from ..files import atomic_write
@@ -149,6 +150,8 @@ def _check_text_file(path: Path) -> None:
 
 def _fast_parse(path: Path, delimiter: str | None, weighted: bool):
     """(u, v, w) by NumPy's C parser, or None if anything looks off (then go slow)."""
+    dtype: DTypeLike
+    arr: np.ndarray
     if weighted:
         dtype = np.dtype([("u", "<i8"), ("v", "<i8"), ("w", "<f8")])
     else:
@@ -301,11 +304,11 @@ def write_npz(graph: CSRGraph, path) -> None:
     ``weights``, ``blocks`` and ``labels`` when present and ``meta_json`` (the
     JSON-serialisable part of meta). Written atomically to exactly ``path``.
     """
-    arrays = {"indptr": np.asarray(graph.indptr, dtype=np.int64),
-              "indices": np.asarray(graph.indices, dtype=np.int32),
-              "directed": np.array(bool(graph.directed)),
-              "complete": np.array(bool(graph.complete)),
-              "name": np.array(str(graph.name))}
+    arrays: dict[str, np.ndarray] = {"indptr": np.asarray(graph.indptr, dtype=np.int64),
+                                     "indices": np.asarray(graph.indices, dtype=np.int32),
+                                     "directed": np.array(bool(graph.directed)),
+                                     "complete": np.array(bool(graph.complete)),
+                                     "name": np.array(str(graph.name))}
     if graph.weights is not None:
         arrays["weights"] = np.asarray(graph.weights, dtype=np.float32)
     if graph.blocks is not None:
@@ -315,7 +318,8 @@ def write_npz(graph: CSRGraph, path) -> None:
     if labels is not None:
         arrays["labels"] = np.array([str(x) for x in labels], dtype=str)
     arrays["meta_json"] = np.array(json.dumps(_jsonable(meta)))
-    atomic_write(Path(path), lambda f: np.savez(f, **arrays), text=False)
+    # numpy's stubs: savez's **kwds could also fill its allow_pickle: bool (no key here is "allow_pickle")
+    atomic_write(Path(path), lambda f: np.savez(f, **arrays), text=False)  # type: ignore[arg-type]
 
 
 def _jsonable(meta: dict) -> dict:
@@ -422,7 +426,7 @@ def read_npz(path) -> CSRGraph:
         tp, ti, tw = t.indptr, t.indices, t.weights
         if not (np.array_equal(tp, indptr) and np.array_equal(ti, indices)):
             raise bad("undirected but not symmetric (an arc u -> v without v -> u)")
-        if weights is not None and not np.array_equal(tw, weights):
+        if weights is not None and (tw is None or not np.array_equal(tw, weights)):
             raise bad("undirected but the two arcs of an edge have different weights")
     blocks = None
     if "blocks" in data:

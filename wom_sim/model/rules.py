@@ -30,12 +30,12 @@ def funnel_of(scenario: Any) -> Funnel:
     return no_funnel() if scenario.wom.mode == "bass" else build_funnel(scenario.funnel)
 
 
-def message_lift(p: Any, k: Any, positive_boost: float) -> Any:
+def message_lift(p: Any, k: Any, positive_boost: float | np.floating) -> Any:
     """Advance probability after k positive messages: 1 - (1 - p)(1 - boost)^k."""
     return 1.0 - (1.0 - p) * (1.0 - positive_boost) ** k
 
 
-def brand_lift(p: Any, brand_engagement: float) -> Any:
+def brand_lift(p: Any, brand_engagement: float | np.floating) -> Any:
     """SICAS: the advance of an agent the brand has sensed: 1 - (1 - p)(1 - engagement)."""
     return 1.0 - (1.0 - p) * (1.0 - brand_engagement)
 

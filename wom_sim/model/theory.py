@@ -71,6 +71,7 @@ class ICModel:
         if self.p is not None:
             return float(self.p)
         arr = self.node_p if self.node_p is not None else self.arc_p
+        assert arr is not None  # exactly one of p, node_p and arc_p is given
         return float(arr.max()) if arr.size else 0.0
 
 

@@ -70,14 +70,14 @@ def save_response_plots(bench: Any) -> list[Path]:
     fig, ax = new_figure(7.5, 5, dpi=100)
     ir = bench.metrics.index("responses")
     for p in bench.policies:
-        xs, ys, lo, hi = [], [], [], []
+        xs, ys, below, above = [], [], [], []
         for d in bench.delays:
             xs.append(bench.finals[(p.label, d)][:, ir].mean())
             m, l_, h_ = bench.avoided(p.label, d)
             ys.append(m)
-            lo.append(m - l_)
-            hi.append(h_ - m)
-        ax.errorbar(xs, ys, yerr=[lo, hi], ms=4, capsize=2, label=p.label, **styles[p.label])
+            below.append(m - l_)
+            above.append(h_ - m)
+        ax.errorbar(xs, ys, yerr=[below, above], ms=4, capsize=2, label=p.label, **styles[p.label])
         for x, y, d in zip(xs, ys, bench.delays):
             ax.annotate(f"d={d}", (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhline(0, color="#999999", lw=0.8)

@@ -25,6 +25,7 @@ def _range_text(field) -> str:
     ann = field.annotation
     args = getattr(ann, "__args__", None)
     if getattr(ann, "__origin__", None) is Literal or (args and all(isinstance(a, str) for a in args)):
+        assert args is not None  # a Literal has its values as __args__
         return " | ".join(args)
     if lo is None and hi is None:
         return ""

@@ -254,6 +254,7 @@ def label_propagation(graph, rng: np.random.Generator, runs: int = LPA_RUNS,
         q = modularity(graph, labels)
         if q > best_q:
             best, best_q = labels, q
+    assert best is not None  # at least one run, and its modularity is finite
     return best
 
 

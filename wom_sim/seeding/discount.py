@@ -71,6 +71,7 @@ def degree_discount(graph, budget: int, p: float) -> np.ndarray:
             best = (-float(d[c]), c)
         if heap and (best is None or heap[0] < best):
             best = heapq.heappop(heap)
+        assert best is not None  # budget <= n: a candidate is left
         u = best[1]
         picks[i] = u
         chosen[u] = True

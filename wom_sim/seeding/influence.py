@@ -111,6 +111,7 @@ class LiveEdgeSpread:
         src = graph.arc_sources(np.int64)
         kfirst = float(model.first)
         if model.uniform:
+            assert model.p is not None
             c = max(kfirst, float(model.p))
         else:
             pa = model.arc_probs(graph)
@@ -130,7 +131,7 @@ class LiveEdgeSpread:
             r = pos // m + r0 if m else pos
             a = pos - (r - r0) * m
             x = rng.random(pos.size) * c
-            pl = model.p if model.uniform else pa[a]
+            pl = model.p if model.p is not None else pa[a]  # model.uniform: one p for every arc
             l1 = x < np.maximum(kfirst, pl)
             l2 = x < pl
             usrc = r * n + src[a]
@@ -314,6 +315,7 @@ def _in_arc_probs(graph: CSRGraph, model: ICModel):
     else arrays aligned with the transpose), and their maxima."""
     k = float(model.first)
     if model.uniform:
+        assert model.p is not None
         tptr, tsrc, _ = transpose(graph)
         p = float(model.p)
         q = (max(k, p) - p) / (1 - p) if p < 1 else 0.0

@@ -9,6 +9,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -135,7 +136,11 @@ def _floor(ax, values: list[np.ndarray], note: str) -> None:
         ax.set_ylim(bottom=-0.03 * top)  # a line at 0 (AISAS) stays visible above the axis
 
 
-def _rate_bars(ax, groups: list[tuple[str, list[tuple[str, tables.Row, str, str | None]]]], title: str) -> None:
+#: one bar of _rate_bars: (label, measured rate, colour, hatch)
+_Bar = tuple[str, tables.Row, str, str | None]
+
+
+def _rate_bars(ax, groups: list[tuple[str, list[_Bar]]], title: str) -> None:
     """Bars of measured rates with 95% intervals, the rule's value as a black tick."""
     width = 0.8 / max(len(b) for _, b in groups)
     shown_rule = False
@@ -187,9 +192,10 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
     ax.legend(fontsize=9, loc="upper left")
 
     by = {rec.kind: {r.key: r for r in d} for rec, d in zip(recs, diffs)}
-    groups = []
+    groups: list[tuple[str, list[_Bar]]] = []
     for k in (2, 3):
-        bars, names = [], []
+        bars: list[_Bar] = []
+        names: list[str] = []
         for rec in recs:
             rows = by[rec.kind]
             st = style.stage_label(rec.funnel.stages[k - 1], short=True)
@@ -285,7 +291,9 @@ def network_figure(recs: list[FunnelRecord], xy: np.ndarray, edges: np.ndarray, 
         kol_mask = np.isin(nodes, rec.kols0)
         for j, t in enumerate(steps):
             ax = axes[i, j]
-            ax.add_collection(LineCollection(segs, colors="#bbbbbb", linewidths=0.4, alpha=0.6, zorder=1))
+            # an (n, 2, 2) array is a sequence of segments; matplotlib's stubs want a Sequence
+            ax.add_collection(LineCollection(segs, colors="#bbbbbb", linewidths=0.4, alpha=0.6,  # type: ignore[arg-type]
+                                             zorder=1))
             cat = rec.snapshot[t]
             colours = [stage_colour(f, int(c)) for c in cat]
             sharer = (cat == f.SHARE) | (cat == NEG_SHARE)
@@ -320,7 +328,7 @@ def _category_counts(f: Funnel, cat: np.ndarray) -> dict[str, int]:
 
 def _legend(recs: list[FunnelRecord]) -> list[Any]:
     f = recs[0].funnel
-    h = [Patch(color=UNAWARE, label="Unaware")]
+    h: list[Artist] = [Patch(color=UNAWARE, label="Unaware")]
     for k in range(1, f.n_pre + 1):
         names = " | ".join(style.stage_label(r.funnel.stages[k - 1], short=True) for r in recs)
         h.append(Patch(color=stage_colour(f, k), label=f"stage {k}: {names}"))

@@ -186,9 +186,9 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
         w(f"| | {K[0]} | {K[1]} |\n|---|---|---|")
         labels = (["before"] + [f"stage {k}" for k in range(1, recs[0].funnel.n_pre + 1)]
                   + ["buy", "tell", "leak", "end"])
-        for lab, a, s in zip(labels, rules[0], rules[1]):
-            other = f"same as {K[0]}" if a == s else f"**{s[0]}**: {s[1]} {s[2]}"
-            w(f"| {lab} | **{a[0]}**: {a[1]} {a[2]} | {other} |")
+        for lab, ra, rs in zip(labels, rules[0], rules[1]):
+            other = f"same as {K[0]}" if ra == rs else f"**{rs[0]}**: {rs[1]} {rs[2]}"
+            w(f"| {lab} | **{ra[0]}**: {ra[1]} {ra[2]} | {other} |")
     w("")
     if "sicas" in kinds:
         w("**What SICAS changes** (docs/model.md section 3): (a) the brand senses consumers and engages them, lifting "

@@ -134,8 +134,10 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
     recs: list[FunnelRecord] = []
     for sc in les.scenarios:
         offset = sum(r.scenario.scenario.replicates * T for r in recs)
-        recs.append(record(sc, graph, plan, nodes,
-                           (lambda d, o=offset: progress(o + d, total)) if progress else None))
+        on_step: Callable[[int], None] | None = None
+        if progress:  # (mypy cannot infer this lambda, with its default, inside a conditional expression)
+            on_step = lambda d, o=offset: progress(o + d, total)
+        recs.append(record(sc, graph, plan, nodes, on_step))
     stages = [tables.final_stages(r) for r in recs]
     convs = [tables.conversions(r) for r in recs]
     diffs = [tables.differences(r) for r in recs]

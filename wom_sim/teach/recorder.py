@@ -96,6 +96,7 @@ class _Recorder(Observer):
     def start(self, rep: Replicate) -> None:
         self.seed = rep.stage != 0  # KOLs and initial complainers start outside the funnel
         if self.snapshot is not None:
+            assert self.nodes is not None  # the snapshot draws these agents
             self.snapshot[0] = _categories(rep, self.nodes)
 
     def before_step(self, t: int, rep: Replicate) -> None:
@@ -143,6 +144,7 @@ class _Recorder(Observer):
         np.maximum(self.furthest, np.where(in_pre, st1, 0).astype(np.int8), out=self.furthest)
         self.sensed[t] = rep.sensed.sum()
         if self.snapshot is not None:
+            assert self.nodes is not None
             self.snapshot[t] = _categories(rep, self.nodes)
 
     def finish(self, last: int, rep: Replicate) -> None:

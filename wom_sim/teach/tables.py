@@ -137,7 +137,9 @@ def conversions(rec: FunnelRecord) -> list[Row]:
 def population(rec: FunnelRecord) -> np.ndarray:
     """Agents per replicate (every stage count at step 0 adds up to N)."""
     names = [f"stage_{s}" for s in rec.funnel.code_names()]
-    return sum(rec.metric(m)[:, 0] for m in names)
+    total = sum(rec.metric(m)[:, 0] for m in names)
+    assert isinstance(total, np.ndarray)  # a funnel has stages: never the empty sum 0
+    return total
 
 
 def _adv(rec: FunnelRecord, stage: int, sensed: int | None, msg: int | None):

@@ -101,7 +101,9 @@ def network_figure(model: PageModel, snap: dict) -> Figure:
         dst = g.indices.astype(np.int64)
         keep = src < dst if not g.directed else np.ones(src.size, bool)
         segs = np.stack([xy[src[keep]], xy[dst[keep]]], axis=1)
-        ax.add_collection(LineCollection(segs, colors="#9a9a9a", linewidths=0.4, alpha=0.35, zorder=1))
+        # an (n, 2, 2) array is a sequence of segments; matplotlib's stubs want a Sequence
+        ax.add_collection(LineCollection(segs, colors="#9a9a9a", linewidths=0.4, alpha=0.35,  # type: ignore[arg-type]
+                                         zorder=1))
         size = 28 if model.n <= 500 else (12 if model.n <= 1000 else 5)
         order = np.argsort(cls != 0, kind="stable")  # the unaware below the rest
         ax.scatter(xy[order, 0], xy[order, 1], s=size, c=[colours[c] for c in cls[order]],
@@ -164,7 +166,7 @@ def messages_figure(model: PageModel, snap: dict) -> Figure:
     ax2.set_ylim(0, max(10.0, float(tab["adopters"].max()) * 1.15))
     ax2.set_ylabel("adopters", color="#555555")
     lines = ax.get_lines() + ax2.get_lines()
-    fig.legend(lines, [ln.get_label() for ln in lines], loc="upper left", bbox_to_anchor=(0.08, 0.93),
+    fig.legend(lines, [str(ln.get_label()) for ln in lines], loc="upper left", bbox_to_anchor=(0.08, 0.93),
                ncol=2, fontsize=8.5, frameon=False, columnspacing=1.2)
     for a in (ax, ax2):
         a.spines["top"].set_visible(False)

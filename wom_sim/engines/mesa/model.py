@@ -93,7 +93,7 @@ class WomModel(mesa.Model):
         # --- the population, on the network (complete mixing: no network, mean field)
         self.consumers: list[ConsumerAgent] = list(
             ConsumerAgent.create_agents(self, self.n, node=list(range(self.n))))
-        self.network = None
+        self.network: Network | None = None
         if not self.complete:
             self.network = Network(engine.nx_graph(), random=self.random, **_network_kwargs())
             self._place_on_network(weighted=self.cascade and engine.g.weights is not None)
@@ -105,6 +105,7 @@ class WomModel(mesa.Model):
         self.record()
 
     def _place_on_network(self, weighted: bool) -> None:
+        assert self.network is not None  # complete mixing has no network to place agents on
         for agent in self.consumers:
             agent.cell = self.network[agent.node]
         for agent in self.consumers:

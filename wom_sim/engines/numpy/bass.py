@@ -44,11 +44,11 @@ def run_bass(eng: Shared, rng: np.random.Generator, on_step: Callable[[int], Non
         used = 0
         for t in range(1, steps + 1):
             frac = total / (n - 1) if n > 1 else 0.0
-            new = int(rng.binomial(n - total, min(1.0, p + q * frac)))
-            adopted[order[used:used + new]] = True
-            used += new
-            total += new
-            record(t, new)
+            n_new = int(rng.binomial(n - total, min(1.0, p + q * frac)))
+            adopted[order[used:used + n_new]] = True
+            used += n_new
+            total += n_new
+            record(t, n_new)
             if on_step:
                 on_step(t)
         return out

@@ -177,10 +177,10 @@ class Replicate:
             return
         c = self.f.n_codes
         self.counts -= np.bincount(self.stage[idx], minlength=c)
-        if np.isscalar(code):
-            self.counts[code] += idx.size
-        else:
+        if isinstance(code, np.ndarray):
             self.counts += np.bincount(code, minlength=c)
+        else:
+            self.counts[code] += idx.size
         self.stage[idx] = code
 
     def mark_aware(self, idx: np.ndarray) -> None:
