@@ -38,8 +38,8 @@ def atomic_write(path: str | Path, chunks: Iterable[str | bytes] | Callable[[IO[
     error, including Ctrl-C, the temporary file is removed and `path` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": ""} if text else {}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(fd, "w" if text else "wb", **kwargs) as f:
             if callable(chunks):
