@@ -25,8 +25,6 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     shift = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts), counts)
     return np.arange(total, dtype=np.int64) + shift
 
-#: above this many tells per step, Floyd's O(k^2) per teller loses to random keys
-_FLOYD_MAX_K = 24
 
 
 def out_degree_of(graph: CSRGraph, agents: np.ndarray) -> np.ndarray:
@@ -53,6 +51,67 @@ def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, offset
 
 
+#: rows of a telling plan are drawn in buckets of similar width (at most twice the
+#: work of the exact width): by degree for short rows, by plan length for long rows
+_DEGREE_WIDTHS = np.array([8, 16, 32, 64])
+_PLAN_WIDTHS = np.array([2, 4, 8, 16, 32])
+
+
+def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each row i, m[i] distinct offsets in [0, deg[i]) in uniformly random order
+    (a uniformly random ordered sample without replacement), rows concatenated.
+
+    A row of degree at most 64 takes a random permutation of its arcs (argsort of random
+    keys), cut at m. A longer row draws m iid offsets and redraws any equal to an
+    earlier one, until none is: the same law as drawing one at a time among those not
+    yet drawn, so the order is uniform too. Plans longer than 32 sort random keys over
+    all the row's arcs. Rows of similar width are drawn together, one bucket at a time.
+    """
+    m = np.asarray(m, dtype=np.int64)
+    deg = np.asarray(deg, dtype=np.int64)
+    start = np.cumsum(m) - m
+    out = np.empty(int(m.sum()), dtype=np.int64)
+    has = m > 0
+    short = has & (deg <= _DEGREE_WIDTHS[-1])
+    bucket = np.searchsorted(_DEGREE_WIDTHS, deg)
+    for b in np.unique(bucket[short]).tolist():  # a random permutation of the row, cut at m
+        rows = np.flatnonzero(short & (bucket == b))
+        mm, dd, w = m[rows], deg[rows], int(_DEGREE_WIDTHS[b])
+        keys = rng.random((rows.size, w), dtype=np.float32)
+        keys[np.arange(w)[None, :] >= dd[:, None]] = 2.0
+        cols = np.arange(int(mm.max()))
+        valid = cols[None, :] < mm[:, None]
+        out[(start[rows][:, None] + cols)[valid]] = np.argsort(keys, axis=1)[:, :cols.size][valid]
+    wide = has & ~short
+    bucket = np.searchsorted(_PLAN_WIDTHS, m)
+    for b in np.unique(bucket[wide & (m <= _PLAN_WIDTHS[-1])]).tolist():  # iid draws, later equal ones redrawn
+        rows = np.flatnonzero(wide & (bucket == b))
+        mm, dd, w = m[rows], deg[rows], int(_PLAN_WIDTHS[b])
+        vals = (rng.random((rows.size, w)) * dd[:, None]).astype(np.int64)
+        live = np.arange(w)[None, :] < mm[:, None]
+        earlier = np.tri(w, w, -1, dtype=bool)[None]
+        todo = np.arange(rows.size)
+        while todo.size:
+            v = vals[todo]
+            r, c = np.nonzero(((v[:, :, None] == v[:, None, :]) & earlier).any(axis=2) & live[todo])
+            if r.size == 0:
+                break
+            d2 = dd[todo[r]]
+            vals[todo[r], c] = np.minimum((rng.random(r.size) * d2).astype(np.int64), d2 - 1)
+            todo = np.unique(todo[r])
+        out[(start[rows][:, None] + np.arange(w))[live]] = vals[live]
+    rows = np.flatnonzero(wide & (m > _PLAN_WIDTHS[-1]))
+    if rows.size:  # long plans: each row's m smallest random keys over all its arcs, in key order
+        mm, dd = m[rows], deg[rows]
+        o, off = _all_arcs(dd)
+        order = np.lexsort((rng.random(o.size), o))
+        o, off = o[order], off[order]
+        rank = np.arange(o.size) - (np.cumsum(dd) - dd)[o]
+        keep = rank < mm[o]
+        out[start[rows[o[keep]]] + rank[keep]] = off[keep]
+    return out
+
+
 def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
                         rng: np.random.Generator, deg: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,50 +120,14 @@ def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
 
     Returns (owner, target, told): told[i] neighbours for teller i, its targets
     contiguous, in drawn order, tellers in batch order (owner ascending). This is a
-    sharer's telling plan (docs/model.md section 9.2). Tellers drawing up to 24 use Floyd's
-    algorithm column by column over all of them at once (O(tellers x k^2) vectorized
-    operations), then a shuffle of each row; tellers drawing more sort random keys
-    over their arcs, which gives set and order at once.
+    sharer's telling plan (docs/model.md section 9.2); see :func:`ordered_offsets`.
     """
     tellers = np.asarray(tellers, dtype=np.int64)
     deg = out_degree_of(graph, tellers) if deg is None else deg
-    k = np.minimum(np.asarray(k, dtype=np.int64), deg)
-    told = np.maximum(k, 0)
-    total = int(told.sum())
-    if total == 0:
+    told = np.maximum(np.minimum(np.asarray(k, dtype=np.int64), deg), 0)
+    if int(told.sum()) == 0:
         return _EMPTY, np.zeros(0, dtype=np.int32), told
-    start = np.cumsum(told) - told          # where each teller's plan begins in the output
-    offset = np.empty(total, dtype=np.int64)  # position of each drawn neighbour in its row
-
-    few = np.flatnonzero((k > 0) & (k <= _FLOYD_MAX_K))
-    if few.size:
-        kk, dd = k[few], deg[few]
-        kmax = int(kk.max())
-        chosen = np.full((few.size, kmax), -1, dtype=np.int64)
-        for s in range(kmax):
-            active = s < kk
-            j = dd - kk + s  # Floyd: draw t in [0, j]; if taken, take j
-            t = (rng.random(few.size) * (j + 1)).astype(np.int64)
-            np.minimum(t, j, out=t)
-            if s:
-                dup = (chosen[:, :s] == t[:, None]).any(axis=1)
-                t = np.where(dup, j, t)
-            chosen[:, s] = np.where(active, t, -1)
-        if kmax > 1:  # Floyd's set is uniform, its column order is not: shuffle each row
-            keys = rng.random(chosen.shape)
-            keys[chosen < 0] = 2.0  # unused columns stay last
-            chosen = np.take_along_axis(chosen, np.argsort(keys, axis=1), axis=1)
-        rr, cc = np.nonzero(chosen >= 0)
-        offset[start[few[rr]] + cc] = chosen[rr, cc]
-    many = np.flatnonzero(k > _FLOYD_MAX_K)
-    if many.size:  # random keys: each teller's k smallest keys, in key order
-        kk, dd = k[many], deg[many]
-        o, off = _all_arcs(dd)
-        order = np.lexsort((rng.random(o.size), o))
-        o, off = o[order], off[order]
-        rank = np.arange(o.size) - (np.cumsum(dd) - dd)[o]
-        keep = rank < kk[o]
-        offset[start[many[o[keep]]] + rank[keep]] = off[keep]
+    offset = ordered_offsets(deg, told, rng)
     owner = repeat_index(told)
     return owner, _targets(graph, tellers, owner, offset), told
 
