@@ -9,6 +9,8 @@ function works on NumPy arrays and on plain numbers alike.
     message_lift          one positive message raises the advance: p = 1-(1-base)(1-boost)^k
     brand_lift            SICAS sensing lifts it once more: 1-(1-p)(1-brand_engagement)
     rejection_probability k negative messages reject with 1-(1-r)^k (section 4.2)
+    repair_probability    k public replies win a rejecter back with 1-(1-repair_prob)^k (section 5)
+    bass_adoption_probability   Bass mode: min(1, p + q f) (section 4.6)
     share_probability     who becomes a sharer after a purchase, by valence (section 4.4)
     draw_tells            the retelling distribution (fixed | poisson | geometric)
     new_tells             a new sharer's tells (retell) or active steps (cascade)
@@ -63,6 +65,19 @@ def advance_probability(base: Any, k_pos: Any, positive_boost: float, sensed: An
 def rejection_probability(k_neg: Any, reject_per_negative: float) -> Any:
     """Each of k negative messages rejects independently: 1 - (1 - r)^k."""
     return 1.0 - (1.0 - reject_per_negative) ** k_neg
+
+
+def repair_probability(replies: Any, repair_prob: float) -> Any:
+    """A rejecter who sees k public replies (one per answered complainer it follows)
+    reconsiders with 1 - (1 - repair_prob)^k."""
+    return 1.0 - (1.0 - repair_prob) ** replies
+
+
+def bass_adoption_probability(p: float, q: float, adopted_fraction: Any) -> Any:
+    """Bass mode (Rand & Rust 2011): a non-adopter adopts with min(1, p + q f)."""
+    if np.ndim(adopted_fraction) == 0:  # one agent (Mesa), or everyone under complete mixing
+        return min(1.0, p + q * float(adopted_fraction))
+    return np.minimum(1.0, p + q * np.asarray(adopted_fraction, dtype=np.float64))
 
 
 def share_probability(wom: Any, valence: int) -> float:

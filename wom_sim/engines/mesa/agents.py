@@ -272,7 +272,7 @@ class ConsumerAgent(FixedAgent):
         the agents it hears (`frac` under complete mixing)."""
         wom = self.model.wom
         f = frac if frac is not None else self.adopted_sources / max(self.sources, 1)
-        self.will_adopt = self.random.random() < min(1.0, wom.p_external + wom.q_imitation * f)
+        self.will_adopt = self.random.random() < rules.bass_adoption_probability(wom.p_external, wom.q_imitation, f)
 
     def adopt(self) -> None:
         m = self.model

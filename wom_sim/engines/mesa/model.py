@@ -235,9 +235,10 @@ class WomModel(mesa.Model):
         (one chance per answered complainer it follows)."""
         rp, rejected = self.resp.repair_prob, self.funnel.REJECTED
         rand = self.random.random
-        if self.complete:
-            p = 1.0 - (1.0 - rp) ** len(answered)
-            hits = [a for a in self.consumers if a.stage == rejected and rand() < p]
+        if self.complete:  # every other agent follows each answered complainer, not itself
+            mine = set(answered)
+            hits = [a for a in self.consumers if a.stage == rejected
+                    and rand() < rules.repair_probability(len(answered) - (a in mine), rp)]
         else:
             hits = list(dict.fromkeys(o for a in answered for o in a.followers
                                       if o.stage == rejected and rand() < rp))

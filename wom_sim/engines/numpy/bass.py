@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ...graphs.kernels import bernoulli_arcs
+from ...model import rules
 from ...model.metrics import COUNTERS
 from .replicate import Shared
 
@@ -44,7 +45,7 @@ def run_bass(eng: Shared, rng: np.random.Generator, on_step: Callable[[int], Non
         used = 0
         for t in range(1, steps + 1):
             frac = total / (n - 1) if n > 1 else 0.0
-            n_new = int(rng.binomial(n - total, min(1.0, p + q * frac)))
+            n_new = int(rng.binomial(n - total, rules.bass_adoption_probability(p, q, frac)))
             adopted[order[used:used + n_new]] = True
             used += n_new
             total += n_new
@@ -82,7 +83,7 @@ def run_bass(eng: Shared, rng: np.random.Generator, on_step: Callable[[int], Non
                 hit = hit[~adopted[hit]]
                 adopted[hit] = True
         not_hit = ~adopted[exposed]
-        hazard = np.minimum(1.0, p + q * fr[not_hit])
+        hazard = rules.bass_adoption_probability(p, q, fr[not_hit])
         extra = (hazard - p) / (1.0 - p) if p < 1 else np.zeros_like(hazard)
         cand = exposed[not_hit]
         imit = cand[rng.random(cand.size) < extra]

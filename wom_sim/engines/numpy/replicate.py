@@ -512,9 +512,10 @@ class Replicate:
 
     def _repair(self, answered: np.ndarray) -> None:
         f, g = self.f, self.g
-        if g.complete:
+        if g.complete:  # every other agent follows each answered complainer
             rejected = np.flatnonzero(self.stage == f.REJECTED)
-            hits = rejected[self.rng.random(rejected.size) < 1 - (1 - self.resp.repair_prob) ** answered.size]
+            replies = answered.size - np.isin(rejected, answered)  # not its own reply
+            hits = rejected[self.rng.random(rejected.size) < rules.repair_probability(replies, self.resp.repair_prob)]
         else:
             _, nb = bernoulli_arcs(g, answered, 1.0, self.rng)
             nb = nb[self.stage[nb] == f.REJECTED].astype(np.int64)
