@@ -193,9 +193,10 @@ class Replicate:
         self.heard_neg[new] = True
         self.n_neg_reach += new.size
 
-    def make_sharers(self, idx: np.ndarray, valence: int, now: bool, tells: np.ndarray | None = None,
+    def make_sharers(self, idx: np.ndarray, valence: int | np.ndarray, now: bool, tells: np.ndarray | None = None,
                      complainer: bool = False) -> np.ndarray:
-        """Agents `idx` start telling with valence +1/-1: now (this step) or next step.
+        """Agents `idx` start telling with valence +1/-1 (one for all, or one each): now
+        (this step) or next step.
 
         Draws their tells (rules.new_tells) unless given; in retell mode each draws its
         plan of distinct followers (rules.telling_plan_size of them). Returns what each
@@ -203,7 +204,8 @@ class Replicate:
         if idx.size == 0:
             return np.zeros(0, dtype=np.int32)
         if tells is None:
-            tells = rules.new_tells(self.rng, self.wom, valence, idx.size, complainer=complainer)
+            assert np.ndim(valence) == 0, "tells are drawn for one valence at a time"
+            tells = rules.new_tells(self.rng, self.wom, int(valence), idx.size, complainer=complainer)
         if self.plans is not None:
             deg = self.e.out_degree[idx]
             _, targets, size = distinct_neighbours(self.g, idx, rules.telling_plan_size(tells, deg),
@@ -402,14 +404,17 @@ class Replicate:
             neg = self.rng.random(idx.size) < w.p_negative_experience
         self.experience[idx] = np.where(neg, -1, 1)
         codes = np.full(idx.size, f.ACTION, dtype=np.int8)
+        # who shares, and their tells, by valence; then the plans of all of them at once
+        parts: list[tuple[np.ndarray, int, np.ndarray]] = []
         for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
-            if rows.size == 0:
-                continue
             sp = rules.share_probability(w, valence)
             rows = rows if sp >= 1 else rows[self.rng.random(rows.size) < sp]
-            if rows.size == 0:
-                continue
-            told = self.make_sharers(idx[rows], valence, now=f.realtime_share)
+            if rows.size:
+                parts.append((rows, valence, rules.new_tells(self.rng, w, valence, rows.size)))
+        if parts:
+            rows = np.concatenate([p[0] for p in parts])
+            told = self.make_sharers(idx[rows], np.concatenate([np.full(p[0].size, p[1], np.int8) for p in parts]),
+                                     now=f.realtime_share, tells=np.concatenate([p[2] for p in parts]))
             codes[rows] = np.where(told > 0, f.SHARE, f.DONE)
         self.move(idx, codes)
 
