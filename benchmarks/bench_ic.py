@@ -41,7 +41,7 @@ ratio for the slow peers. The interleaved ratio is printed beside it.
 "100 replicates in one process": after the side-by-side runs, 100 calls of
 NumpyEngine.run_replicate on the same engine (fresh streams), timed as a whole, three
 times; the median is held to the issue's target (<= 1 s at 1M). For a pure IC scenario
-the engine runs its dedicated kernel (wom_sim/engines/ic_kernel.py).
+the engine runs its dedicated kernel (wom_sim/engines/numpy/ic.py).
 
 Edges examined per second: E / median time, where E is the mean number of arcs an IC
 examines per cascade (the sum of the out-degrees of the activated nodes), counted
@@ -97,8 +97,8 @@ REPS_GOAL_S = 1.0
 
 def make_seeds(g, how: str) -> np.ndarray:
     if how == "degree":
-        from wom_sim.seeding import STRATEGIES
-        return np.asarray(STRATEGIES["degree"](g, K, None), dtype=np.int64)
+        from wom_sim.seeding import strategy
+        return np.asarray(strategy("degree")(g, K, None), dtype=np.int64)
     return np.sort(stream(SEED, 1).choice(g.n, size=K, replace=False)).astype(np.int64)
 
 

@@ -31,8 +31,9 @@ from _common import RESULTS, machine_info, print_header, save_json, table  # noq
 
 INTERVAL = 0.0002
 PHASES = ("_receive", "_advertise", "_progress", "_purchase", "_adopt", "_sense", "_tell", "_respond",
-          "_repair", "record", "step", "__init__", "_seed", "quiescent", "move", "make_sharers",
-          "mark_aware", "mark_heard_neg", "finish_telling", "run", "_hits", "_table")
+          "_repair", "step", "__init__", "_seed", "quiescent", "move", "make_sharers",
+          "mark_aware", "mark_heard_neg", "finish_telling", "run", "_hits", "_counters", "counters", "take",
+          "add", "compact")
 
 
 def pyinstrument_profile(fn, out_txt: Path) -> dict:
@@ -65,8 +66,8 @@ def pyinstrument_profile(fn, out_txt: Path) -> dict:
         return [{"function": k[0], "where": f"{Path(k[1]).name}:{k[2]}", "s": v, "pct": 100 * v / total}
                 for k, v in items]
     engine = {k: v for k, v in incl.items()
-              if ("numpy_engine" in k[1] or "ic_kernel" in k[1]) and k[0] in PHASES}
-    kernels = {k: v for k, v in incl.items() if "sampling" in k[1]}
+              if (k[1].endswith("replicate.py") or k[1].endswith("ic.py")) and k[0] in PHASES}
+    kernels = {k: v for k, v in incl.items() if k[1].endswith("kernels.py")}
     return {"total_s": total, "interval_s": INTERVAL, "self_top": rows(self_t, 15),
             "engine_inclusive": rows(engine), "kernels_inclusive": rows(kernels), "text": out_txt.name}
 

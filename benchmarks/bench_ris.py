@@ -29,7 +29,7 @@ from _common import machine_info, save_json  # noqa: E402
 import wom_sim.seeding.influence as inf
 from wom_sim.graphs.generators import barabasi_albert
 from wom_sim.graphs.kernels import bernoulli_arcs
-from wom_sim.seeding import STRATEGIES
+from wom_sim.seeding import strategy
 
 
 def mc_spread(g, seeds, p: float, runs: int, seed: int) -> tuple[float, float]:
@@ -84,7 +84,7 @@ def main() -> None:
         ranked = inf._top_by_count(pilot, g.n, max(int(b) for b in a.compare.split(",")))
         runs += [(f"b={b}", {"sentinel": [int(u) for u in ranked[:int(b)]]})
                  for b in a.compare.split(",")]
-    seed_sets = {"degree": STRATEGIES["degree"](g, a.k, None)}
+    seed_sets = {"degree": strategy("degree")(g, a.k, None)}
     print(f"{'run':>6} {'wall s':>7} {'cpu s':>6} {'RR sets':>10} {'visits':>12} {'b':>3} "
           f"{'cert':>5} {'LB':>9} {'estimate':>9}  phases (wall s)")
     for name, kw in runs:

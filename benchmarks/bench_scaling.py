@@ -15,7 +15,7 @@ response, p_external 0.0005, BA m = 5, so ~10 N arcs), and records
 - the peak resident memory of the whole process: ru_maxrss of that one child, from
   os.wait4 (the kernel's high-water mark of its resident set, imports included);
 - the memory guard's estimate for that scenario: wom_sim.execution.memory.estimate_bytes(sc, 1),
-  the figure `wom-sim run` checks (runner.run -> check_fits) before it allocates.
+  the figure `wom-sim run` checks (execution.run -> check_fits) before it allocates.
 
 It then fits log10(y) = a + b log10(N) by least squares over the top two decades of N
 (N >= N_max / 100; the smallest runs are dominated by fixed costs) and over all points,
