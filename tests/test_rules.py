@@ -54,6 +54,20 @@ def test_distinct_neighbours_large_k_uses_keys_and_stays_uniform():
     assert stats.chisquare(np.bincount(target, minlength=60)[1:]).pvalue > 1e-3
 
 
+@pytest.mark.parametrize("d, m", [(10, 3), (10, 10), (200, 5), (300, 40)])
+def test_telling_plans_are_uniform_ordered_samples(d, m):
+    """Each path of the plan sampler (a permutation for small degrees, iid draws with
+    redraws for large ones, random keys for long plans) gives distinct offsets, each
+    position of the plan uniform over the row (chi-square, fixed seed)."""
+    from wom_sim.graphs.kernels import ordered_offsets
+    rows = 6000
+    off = ordered_offsets(np.full(rows, d), np.full(rows, m), np.random.default_rng(11)).reshape(rows, m)
+    s = np.sort(off, axis=1)
+    assert (s[:, 1:] != s[:, :-1]).all() and off.min() >= 0 and off.max() < d
+    for pos in (0, m - 1):
+        assert stats.chisquare(np.bincount(off[:, pos], minlength=d)).pvalue > 1e-3
+
+
 def test_bernoulli_arcs_hit_rate():
     g = ring(1000, 10)
     rng = np.random.default_rng(2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 
@@ -59,30 +60,33 @@ class Funnel:
     skip: float                      # per-step jump from the first stage to purchase
     realtime_share: bool             # sharers tell in the step they are made
 
-    @property
-    def n_pre(self) -> int:
-        return len(self.advance)
-
     #: stage code of the agents who never heard of the product
     UNAWARE = 0
 
-    @property
+    # the stage codes after the pre-purchase stages, read in every step of every engine:
+    # computed once (a frozen dataclass keeps cached_property's values in its __dict__)
+    @cached_property
+    def n_pre(self) -> int:
+        """Pre-purchase stages (codes 1..n_pre)."""
+        return len(self.advance)
+
+    @cached_property
     def ACTION(self) -> int:
         return self.n_pre + 1
 
-    @property
+    @cached_property
     def SHARE(self) -> int:
         return self.n_pre + 2
 
-    @property
+    @cached_property
     def REJECTED(self) -> int:
         return self.n_pre + 3
 
-    @property
+    @cached_property
     def DONE(self) -> int:
         return self.n_pre + 4
 
-    @property
+    @cached_property
     def n_codes(self) -> int:
         return self.n_pre + 5
 
@@ -90,8 +94,9 @@ class Funnel:
         """Names of stage codes 0..n_codes-1, used for the `stage_<name>` metrics."""
         return ["unaware", *self.stages, "rejected", "done"]
 
-    @property
+    @cached_property
     def is_contagion(self) -> bool:
+        """No pre-purchase stage: hearing is deciding (funnel "none")."""
         return self.n_pre == 0
 
 

@@ -51,56 +51,90 @@ def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, offset
 
 
-#: rows of a telling plan are drawn in buckets of similar width (at most twice the
-#: work of the exact width): by degree for short rows, by plan length for long rows
+#: rows of a telling plan are drawn in buckets of similar width (at most twice the work
+#: of the exact width)
 _DEGREE_WIDTHS = np.array([8, 16, 32, 64])
 _PLAN_WIDTHS = np.array([2, 4, 8, 16, 32])
+#: up to this many rows, a batch is drawn in at most two buckets per method
+_SMALL_BATCH = 4096
+
+
+def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Rows grouped by the smallest width that holds their size. A small batch makes at
+    most two groups (the bulk, and the few widest rows): fewer NumPy calls."""
+    if rows.size == 0:
+        return []
+    b = np.searchsorted(widths, size[rows])
+    lo, hi = int(b.min()), int(b.max())
+    if lo == hi:
+        return [(rows, int(widths[lo]))]
+    if rows.size <= _SMALL_BATCH:
+        cut = int(np.searchsorted(np.cumsum(np.bincount(b)), 0.9 * rows.size))  # 90% of the rows
+        if cut >= hi:
+            return [(rows, int(widths[hi]))]
+        wide = b > cut
+        return [(rows[~wide], int(widths[cut])), (rows[wide], int(widths[hi]))]
+    return [(rows[b == k], int(widths[k])) for k in range(lo, hi + 1) if (b == k).any()]
+
+
+def _first_distinct(vals: np.ndarray) -> np.ndarray:
+    """Mask of the first occurrence of each value in each row of a 2-D array."""
+    w = vals.shape[1]
+    if w <= 8:  # few columns: compare each with the earlier ones
+        return ~((vals[:, :, None] == vals[:, None, :]) & np.tri(w, w, -1, dtype=bool)[None]).any(axis=2)
+    order = np.argsort(vals, axis=1, kind="stable")
+    r = np.arange(vals.shape[0])[:, None]
+    ranked = vals[r, order]
+    first_sorted = np.ones(vals.shape, dtype=bool)
+    first_sorted[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    first = np.empty_like(first_sorted)
+    first[r, order] = first_sorted
+    return first
 
 
 def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each row i, m[i] distinct offsets in [0, deg[i]) in uniformly random order
     (a uniformly random ordered sample without replacement), rows concatenated.
 
-    A row of degree at most 64 takes a random permutation of its arcs (argsort of random
-    keys), cut at m. A longer row draws m iid offsets and redraws any equal to an
-    earlier one, until none is: the same law as drawing one at a time among those not
-    yet drawn, so the order is uniform too. Plans longer than 32 sort random keys over
-    all the row's arcs. Rows of similar width are drawn together, one bucket at a time.
+    A row of degree up to 64 takes a random permutation of its arcs (argsort of random
+    keys), cut at m. A row of higher degree and a plan of at most 32 draws m iid offsets
+    and keeps them when they are distinct; a row with a repeat draws again, with room
+    to spare, and keeps its first m distinct values (the first m distinct values of an
+    iid uniform sequence are an ordered sample without replacement). Longer plans sort
+    random keys over all the row's arcs.
     """
     m = np.asarray(m, dtype=np.int64)
     deg = np.asarray(deg, dtype=np.int64)
     start = np.cumsum(m) - m
     out = np.empty(int(m.sum()), dtype=np.int64)
     has = m > 0
-    short = has & (deg <= _DEGREE_WIDTHS[-1])
-    bucket = np.searchsorted(_DEGREE_WIDTHS, deg)
-    for b in np.unique(bucket[short]).tolist():  # a random permutation of the row, cut at m
-        rows = np.flatnonzero(short & (bucket == b))
-        mm, dd, w = m[rows], deg[rows], int(_DEGREE_WIDTHS[b])
+    dense = has & (deg <= _DEGREE_WIDTHS[-1])      # few arcs: permute them all
+    sparse = has & ~dense & (m <= _PLAN_WIDTHS[-1])  # many arcs, a short plan: iid draws
+    for rows, w in _buckets(_DEGREE_WIDTHS, deg, np.flatnonzero(dense)):  # a random permutation, cut at m
+        mm, dd = m[rows], deg[rows]
         keys = rng.random((rows.size, w), dtype=np.float32)
         keys[np.arange(w)[None, :] >= dd[:, None]] = 2.0
         cols = np.arange(int(mm.max()))
         valid = cols[None, :] < mm[:, None]
         out[(start[rows][:, None] + cols)[valid]] = np.argsort(keys, axis=1)[:, :cols.size][valid]
-    wide = has & ~short
-    bucket = np.searchsorted(_PLAN_WIDTHS, m)
-    for b in np.unique(bucket[wide & (m <= _PLAN_WIDTHS[-1])]).tolist():  # iid draws, later equal ones redrawn
-        rows = np.flatnonzero(wide & (bucket == b))
-        mm, dd, w = m[rows], deg[rows], int(_PLAN_WIDTHS[b])
-        vals = (rng.random((rows.size, w)) * dd[:, None]).astype(np.int64)
-        live = np.arange(w)[None, :] < mm[:, None]
-        earlier = np.tri(w, w, -1, dtype=bool)[None]
-        todo = np.arange(rows.size)
-        while todo.size:
-            v = vals[todo]
-            r, c = np.nonzero(((v[:, :, None] == v[:, None, :]) & earlier).any(axis=2) & live[todo])
-            if r.size == 0:
-                break
-            d2 = dd[todo[r]]
-            vals[todo[r], c] = np.minimum((rng.random(r.size) * d2).astype(np.int64), d2 - 1)
-            todo = np.unique(todo[r])
-        out[(start[rows][:, None] + np.arange(w))[live]] = vals[live]
-    rows = np.flatnonzero(wide & (m > _PLAN_WIDTHS[-1]))
+    todo = np.flatnonzero(sparse)
+    extra = 0  # first m draws each; a row with a repeat draws again with room to spare
+    while todo.size:  # iid draws; the first m distinct of each row
+        short = []
+        for rows, w in _buckets(_PLAN_WIDTHS, m, todo):
+            mm, dd = m[rows], deg[rows]
+            vals = (rng.random((rows.size, w + extra)) * dd[:, None]).astype(np.int64)
+            np.minimum(vals, dd[:, None] - 1, out=vals)
+            first = _first_distinct(vals)
+            rank = np.cumsum(first, axis=1) - 1
+            take = first & (rank < mm[:, None])
+            full = take.sum(axis=1) == mm
+            take &= full[:, None]
+            out[(start[rows][:, None] + rank)[take]] = vals[take]
+            short.append(rows[~full])
+        todo = np.concatenate(short)
+        extra = _PLAN_WIDTHS[-1]
+    rows = np.flatnonzero(has & ~dense & ~sparse)
     if rows.size:  # long plans: each row's m smallest random keys over all its arcs, in key order
         mm, dd = m[rows], deg[rows]
         o, off = _all_arcs(dd)

@@ -53,7 +53,8 @@ def advance_probability(base: Any, k_pos: Any, positive_boost: float, sensed: An
     >>> round(advance_probability(0.2, 2, 0.15, True, 0.3), 4)
     0.5954
     """
-    if np.ndim(base) == 0 and np.ndim(k_pos) == 0 and np.ndim(sensed) == 0:  # one agent (Mesa)
+    if not isinstance(base, np.ndarray) and not isinstance(k_pos, np.ndarray) \
+            and not isinstance(sensed, np.ndarray):  # one agent (Mesa): plain Python, no array overhead
         q = float(base)
         if k_pos > 0:
             q = message_lift(q, k_pos, positive_boost)
@@ -75,7 +76,7 @@ def repair_probability(replies: Any, repair_prob: float) -> Any:
 
 def bass_adoption_probability(p: float, q: float, adopted_fraction: Any) -> Any:
     """Bass mode (Rand & Rust 2011): a non-adopter adopts with min(1, p + q f)."""
-    if np.ndim(adopted_fraction) == 0:  # one agent (Mesa), or everyone under complete mixing
+    if not isinstance(adopted_fraction, np.ndarray):  # one agent (Mesa), or everyone under complete mixing
         return min(1.0, p + q * float(adopted_fraction))
     return np.minimum(1.0, p + q * np.asarray(adopted_fraction, dtype=np.float64))
 
@@ -127,6 +128,6 @@ def message_may_act(negative: Any, heard_neg: Any, bought: Any) -> Any:
     reading: those to agents who have bought (a purchase is never undone), unless they
     are a first piece of bad news (negative reach). A message to a rejecter is kept: the
     firm's public reply may send it back to the funnel before it reads."""
-    if np.ndim(bought) == 0:  # one message (Mesa)
+    if not isinstance(bought, np.ndarray):  # one message (Mesa): plain Python
         return not bought or (bool(negative) and not heard_neg)
     return ~np.asarray(bought) | (negative & ~heard_neg)

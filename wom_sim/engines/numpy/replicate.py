@@ -90,6 +90,8 @@ class _Plans:
 
     A new sharer draws, once, the distinct followers it will tell over its life, in
     random order; it tells `tells_per_step` of them per step from `pos[agent]` on. The
+    plans of the sharers made in a step are drawn together, just before the step's
+    telling (one call of the sampler a step, not one per rule that makes sharers). The
     buffer is compacted when finished plans make up most of it."""
 
     #: below this many entries the buffer is never compacted
@@ -99,6 +101,7 @@ class _Plans:
         self.buf = np.zeros(1 << 12, dtype=np.int32)
         self.used = 0
         self.pos = np.zeros(n, dtype=np.int64)  # next target of each agent's plan
+        self.unplanned: list[np.ndarray] = []    # sharers made since the last draw
 
     def add(self, agents: np.ndarray, targets: np.ndarray, sizes: np.ndarray) -> None:
         need = self.used + targets.size
@@ -206,12 +209,9 @@ class Replicate:
         if tells is None:
             assert np.ndim(valence) == 0, "tells are drawn for one valence at a time"
             tells = rules.new_tells(self.rng, self.wom, int(valence), idx.size, complainer=complainer)
-        if self.plans is not None:
-            deg = self.e.out_degree[idx]
-            _, targets, size = distinct_neighbours(self.g, idx, rules.telling_plan_size(tells, deg),
-                                                   self.rng, deg=deg)
-            self.plans.add(idx, targets, size)
-            tells = size.astype(np.int32)
+        if self.plans is not None:  # it will tell this many distinct followers; drawn at telling time
+            tells = rules.telling_plan_size(tells, self.e.out_degree[idx]).astype(np.int32)
+            self.plans.unplanned.append(idx)
         self.valence[idx] = valence
         self.tells_left[idx] = tells
         live = idx[(tells > 0) & ~self.telling[idx]]
@@ -221,6 +221,25 @@ class Replicate:
         else:
             self.pending = np.concatenate([self.pending, live])
         return np.asarray(tells, dtype=np.int32)
+
+    def _draw_plans(self) -> None:
+        """The telling plans of the sharers made since the last draw, all at once: each
+        tells its tells_left distinct followers, in random order (a sharer made again
+        before telling, or stopped, is drawn once, with what it has left)."""
+        plans = self.plans
+        assert plans is not None
+        if not plans.unplanned:
+            return
+        idx = np.concatenate(plans.unplanned) if len(plans.unplanned) > 1 else plans.unplanned[0]
+        plans.unplanned = []
+        if idx.size > 1:  # distinct (a sort, not np.unique's hashing: REFERENCE.md pitfall)
+            idx = np.sort(idx)
+            idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
+        idx = idx[self.tells_left[idx] > 0]
+        if idx.size:
+            _, targets, size = distinct_neighbours(self.g, idx, self.tells_left[idx], self.rng,
+                                                   deg=self.e.out_degree[idx])
+            plans.add(idx, targets, size)
 
     def finish_telling(self, idx: np.ndarray) -> None:
         """Sharers out of tells: buyers go DONE; rejecters stay REJECTED."""
@@ -279,8 +298,6 @@ class Replicate:
         if self.pending.size:
             self.tellers = np.concatenate([self.tellers, self.pending])
             self.pending = _empty()
-        if self.plans is not None and self.plans.used > _Plans.COMPACT_FROM:
-            self.plans.compact(self.tellers, self.tells_left[self.tellers])
         if self.observer is not None:
             self.observer.after_step(t, self)
 
@@ -451,6 +468,10 @@ class Replicate:
                                        use_weights=g.weights is not None, deg=self.e.out_degree[tellers])
                 self.tells_left[tellers] -= 1
             else:  # retell: the next tells_per_step people of each sharer's plan
+                self._draw_plans()
+                if self.plans.used > _Plans.COMPACT_FROM:  # every live plan: this step's tellers, next step's
+                    live = np.concatenate([tellers, self.pending])
+                    self.plans.compact(live, self.tells_left[live])
                 c = np.minimum(self.tells_left[tellers], w.tells_per_step)
                 o, tg = self.plans.take(tellers, c)
                 self.tells_left[tellers] -= c
