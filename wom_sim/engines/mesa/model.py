@@ -2,18 +2,8 @@
 
 This engine is for teaching and for small graphs (at most 50,000 agents). It runs the
 same rules as the vectorized NumPy core (engines/numpy), one consumer at a time, so
-that a student can read every rule as an agent method:
-
-    ConsumerAgent.receive        exposure and persuasion by last step's messages
-    ConsumerAgent.see_advert     advertising exposure (p_external)
-    ConsumerAgent.progress       one step down the funnel; reaching Action is `buy`
-    ConsumerAgent.be_sensed      SICAS: the brand's monitoring finds the consumer
-    ConsumerAgent.tell           the next people of its telling plan, or a cascade round
-    ConsumerAgent.broadcast      a KOL's one post to its followers (step 1)
-    ConsumerAgent.get_answer     the firm's response to a complainer
-    ConsumerAgent.reconsider     a rejecter won back by the firm's public reply
-
-and WomModel.step puts them in the order of docs/model.md section 4.
+that a student can read every rule as an agent method (agents.py lists them), and
+WomModel.step puts them in the order of docs/model.md section 4.
 
 Synchronous updates (every decision reads the state at the start of the step) on top
 of Mesa's sequential `AgentSet.do`:
