@@ -211,7 +211,7 @@ def test_page_in_a_browser(tmp_path):
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli.ui", "--host", "127.0.0.1",
+        proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli", "ui", "--host", "127.0.0.1",
                                  "--port", str(port), "--no-browser"],
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
     try:
