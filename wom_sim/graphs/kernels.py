@@ -96,20 +96,21 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
     """For each row i, m[i] distinct offsets in [0, deg[i]) in uniformly random order
     (a uniformly random ordered sample without replacement), rows concatenated.
 
-    A row of degree up to 64 takes a random permutation of its arcs (argsort of random
-    keys), cut at m. A row of higher degree and a plan of at most 32 draws m iid offsets
-    and keeps them when they are distinct; a row with a repeat draws again, with room
-    to spare, and keeps its first m distinct values (the first m distinct values of an
-    iid uniform sequence are an ordered sample without replacement). Longer plans sort
-    random keys over all the row's arcs.
+    A dense row (more than half of its arcs drawn, degree up to 64) takes a random
+    permutation of its arcs (argsort of random keys), cut at m. A sparse row (at most
+    half of its arcs, a plan of at most 32) draws m iid offsets and keeps them when they
+    are distinct; a row with a repeat draws again, with room to spare, and keeps its
+    first m distinct values (the first m distinct values of an iid uniform sequence are
+    an ordered sample without replacement). Other rows (long plans) sort random keys
+    over all their arcs.
     """
     m = np.asarray(m, dtype=np.int64)
     deg = np.asarray(deg, dtype=np.int64)
     start = np.cumsum(m) - m
     out = np.empty(int(m.sum()), dtype=np.int64)
     has = m > 0
-    dense = has & (deg <= _DEGREE_WIDTHS[-1])      # few arcs: permute them all
-    sparse = has & ~dense & (m <= _PLAN_WIDTHS[-1])  # many arcs, a short plan: iid draws
+    dense = has & (2 * m > deg) & (deg <= _DEGREE_WIDTHS[-1])  # most of a few arcs: permute them
+    sparse = has & ~dense & (2 * m <= deg) & (m <= _PLAN_WIDTHS[-1])  # a short plan: iid draws
     for rows, w in _buckets(_DEGREE_WIDTHS, deg, np.flatnonzero(dense)):  # a random permutation, cut at m
         mm, dd = m[rows], deg[rows]
         keys = rng.random((rows.size, w), dtype=np.float32)
