@@ -229,3 +229,15 @@ def test_sweep_over_graph_kinds(tmp_path):
                         "[seeding]\nbudget = 2\n[sweep]\n\"graph.kind\" = ['barabasi_albert', 'erdos_renyi']\n")
     r = invoke("sweep", p, "-o", tmp_path / "s", "--workers", 1, "--quiet")
     assert r.exit_code == 0, r.output
+
+
+def test_a_closed_pipe_is_not_an_error():
+    """`wom-sim defaults | head -3`: the reader leaves early; wom-sim stops quietly."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli", "defaults", "--markdown"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before wom-sim has started: its first write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "error" not in err and "Traceback" not in err, err

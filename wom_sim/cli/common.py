@@ -36,6 +36,10 @@ def friendly(fn: F) -> F:
             fail("interrupted; no result was written (files are only moved in when complete)", 130)
         except MemoryError:
             fail("ran out of memory; lower graph.n or the replicates run at once (--workers)", 2)
+        except BrokenPipeError:  # the reader went away (`wom-sim defaults | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+            sys.exit(0)
         except Exception as exc:  # a bug: say so plainly
             if os.environ.get("WOM_SIM_DEBUG"):
                 raise
