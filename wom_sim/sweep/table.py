@@ -12,6 +12,7 @@ import numpy as np
 
 from ..files import fmt, write_csv
 from ..results import RunResult
+from ..stats import mean_ci
 from .grid import Point
 
 SWEEP_CSV = "sweep.csv"
@@ -57,7 +58,6 @@ def final_rows(folder: Path) -> tuple[list[str], np.ndarray]:
 
 def point_band(folder: Path, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(steps, mean, ci_low, ci_high) of one metric over a point's replicates."""
-    from ..stats import mean_ci
     res = RunResult.load(folder)
     mean, lo, hi = mean_ci(res.metric(metric))
     return np.arange(mean.size), mean, lo, hi
