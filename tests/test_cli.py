@@ -64,7 +64,7 @@ def test_same_seed_gives_identical_files(tmp_path):
         assert invoke("run", small(tmp_path, SMALL), "-o", d, "--quiet").exit_code == 0
     for f in ("timeseries.csv", "replicates.csv"):
         assert (a / f).read_bytes() == (b / f).read_bytes()
-    assert invoke("run", small(tmp_path, SMALL), "-o", b, "--quiet", "--workers", 2).exit_code == 0
+    assert invoke("run", small(tmp_path, SMALL), "-o", b, "--quiet", "--workers", 2, "--force").exit_code == 0
     assert (a / "replicates.csv").read_bytes() == (b / "replicates.csv").read_bytes()
 
 

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1] / "wom_sim"
 
 #: the layers, bottom first: a unit imports only units of lower layers
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "streams", "files", "stats", "meta"),   # no wom_sim imports at all
+    ("errors",),                                        # no wom_sim imports at all
+    ("streams", "files", "stats", "meta"),              # plain helpers; may raise WomSimError
     ("funnels", "catalogs"),                            # funnels as data; names -> implementation paths
     ("scenario",),                                      # schema, loading, --set, the defaults table
     ("graphs",),                                        # CSR, kernels, generators, I/O

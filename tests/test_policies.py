@@ -96,6 +96,7 @@ def test_threshold_makes_no_response_below_its_threshold():
 
 
 def test_custom_policy_from_python(tmp_path, monkeypatch):
+    monkeypatch.setenv("WOM_SIM_PLUGINS", "1")  # a scenario may name code of its own only when allowed
     (tmp_path / "my_policies.py").write_text(textwrap.dedent('''
         import numpy as np
         from wom_sim.policies import ResponsePolicy
@@ -118,11 +119,12 @@ def test_custom_policy_from_python(tmp_path, monkeypatch):
     assert (res.metric("responses")[:, -1] > 0).all()
 
 
-def test_unknown_or_broken_policies_are_refused(tmp_path):
+def test_unknown_or_broken_policies_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("WOM_SIM_PLUGINS", "0")  # restored after the test (--allow-plugins sets it)
     p = tmp_path / "s.toml"
     for value, needle in [("fixed_dealy", "did you mean 'fixed_delay'"),
                           ("no_such_module:Policy", "cannot load policy"),
                           ("math:sqrt", "not a subclass")]:
         p.write_text(f'[response]\npolicy = "{value}"\n')
-        r = CliRunner().invoke(main, ["validate", str(p)])
+        r = CliRunner().invoke(main, ["--allow-plugins", "validate", str(p)])
         assert r.exit_code == 2 and needle in r.output, r.output

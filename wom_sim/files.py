@@ -17,6 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import WomSimError
+
+#: the file wom-sim leaves in every folder it writes: it proves the folder is wom-sim's
+#: (so --force may replace what wom-sim wrote there) and says what wrote it
+MARKER = ".wom-sim"
+#: what older versions left in their folders before the marker (runs, lessons, grids)
+_OLD_MARKERS = ("summary.json", "lesson.json", "manifest.json")
+
 
 def _umask() -> int:
     """The process's umask (read by setting and restoring it: there is no getter)."""
@@ -63,15 +71,34 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, [text], text=True)
 
 
+#: the prefix of the staging folders beside an output folder (cleaned on the next write)
+def _stage_prefix(out: Path) -> str:
+    return f".{out.name}.partial-"
+
+
+def clean_stale_stages(out: Path) -> list[Path]:
+    """Remove the staging folders a killed write left beside `out` (wom-sim's own, by name)."""
+    removed = []
+    if out.parent.is_dir():
+        for stale in out.parent.glob(_stage_prefix(out) + "*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+                removed.append(stale)
+    return removed
+
+
 @contextmanager
 def staged_folder(out: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `out` to write into; when the block ends without
     an error, move it in (a new `out` appears in one rename; files of an existing one
-    are replaced one by one, each atomically). On an error or Ctrl-C, nothing moves."""
+    are replaced one by one, each atomically). On an error or Ctrl-C, nothing moves.
+    The folder gets wom-sim's marker file; stale staging folders are removed first."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    clean_stale_stages(out)
+    stage = Path(tempfile.mkdtemp(prefix=_stage_prefix(out), dir=out.parent))
     try:
+        (stage / MARKER).write_text("written by wom-sim; --force may replace the files it wrote here\n")
         yield stage
         _honour_umask(stage, 0o777)
         if not out.exists():
@@ -83,6 +110,42 @@ def staged_folder(out: Path) -> Iterator[Path]:
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def written_by_wom_sim(folder: Path) -> bool:
+    """Whether wom-sim wrote `folder` (its marker, or what older versions wrote)."""
+    return (folder / MARKER).is_file() or any((folder / f).is_file() for f in _OLD_MARKERS)
+
+
+def claim_folder(out: str | Path, *, force: bool = False, default: bool = False, what: str = "results") -> Path:
+    """The folder to write `what` into, following one rule for every command:
+
+    - a new or empty folder is used as it is;
+    - a folder wom-sim wrote before is replaced only with `force` (files wom-sim did
+      not write in it are left alone); without `force`, a `default` folder steps
+      aside to a fresh name (``results/x-2``) and an explicitly named one is refused;
+    - a folder holding files wom-sim did not write is never written into.
+
+    Raises WomSimError (exit code 2) with the fix."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise WomSimError(f"{out}: is a file, not a folder; choose another output folder (-o DIR)")
+    if not out.exists() or not any(out.iterdir()):
+        return out
+    if not written_by_wom_sim(out):
+        raise WomSimError(f"{out}: holds files that wom-sim did not write, and wom-sim never writes over them; "
+                          f"choose another output folder (-o DIR)")
+    if force:
+        return out
+    if default:
+        k = 2
+        while True:
+            fresh = out.with_name(f"{out.name}-{k}")
+            if not fresh.exists() or not any(fresh.iterdir()):
+                return fresh
+            k += 1
+    raise WomSimError(f"{out}: already holds {what} that wom-sim wrote; add --force to replace them, or choose "
+                      f"another output folder (-o DIR)")
 
 
 def fmt(x: float) -> str:

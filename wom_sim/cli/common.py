@@ -2,11 +2,14 @@
 scenario loader with --set, the shared options of grid commands, progress bars."""
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,14 +27,61 @@ def fail(msg: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+#: what the user can do about an error of the operating system, by errno
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, or write elsewhere (-o DIR)",
+    errno.EDQUOT: "your disk quota is used up: free some space, or write elsewhere (-o DIR)",
+    errno.EFBIG: "the file would be larger than this system allows (ulimit -f): write elsewhere, or raise the limit",
+    errno.EROFS: "the file system is read-only: write elsewhere (-o DIR)",
+    errno.EACCES: "permission denied: choose a folder you can write to (-o DIR), or fix its permissions",
+    errno.EPERM: "the system does not allow it: choose another folder (-o DIR)",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: fix the path",
+    errno.EISDIR: "it is a folder where a file was expected: fix the path",
+    errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
+    errno.ENOENT: "no such file or folder: check the path",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) or use fewer --workers",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an error of the file system: what, where, and the fix."""
+    where = exc.filename if exc.filename is not None else "a file"
+    hint = _OS_HINTS.get(exc.errno or -1, "check the path and the disk")
+    return f"cannot use {where}: {safe(exc.strerror or str(exc))}; {hint}"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a timeout, systemd, SLURM, docker stop) ends a command like Ctrl-C."""
+
+
+@contextmanager
+def terminate_like_ctrl_c() -> Iterator[None]:
+    """While the block runs, SIGTERM raises Terminated, so workers are stopped and the
+    user is told what was saved, as on Ctrl-C."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated()
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def friendly(fn: F) -> F:
     """Turn library errors into a message and exit code 2; never a traceback for input."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with terminate_like_ctrl_c():
+                return fn(*args, **kwargs)
         except WomSimError as exc:
-            fail(str(exc))
+            fail(safe(str(exc)))
+        except Terminated:
+            fail("terminated; no result was written (files are only moved in when complete)", 143)
         except KeyboardInterrupt:
             fail("interrupted; no result was written (files are only moved in when complete)", 130)
         except MemoryError:
@@ -40,6 +90,10 @@ def friendly(fn: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
             sys.exit(0)
+        except OSError as exc:  # disk full, read-only, permissions, a path that is a file: the user's to fix
+            if os.environ.get("WOM_SIM_DEBUG"):
+                raise
+            fail(os_error_message(exc))
         except Exception as exc:  # a bug: say so plainly
             if os.environ.get("WOM_SIM_DEBUG"):
                 raise
@@ -62,6 +116,9 @@ def slug(text: str) -> str:
     """A file-name-safe form of `text`."""
     return re.sub(r"[^a-zA-Z0-9_.-]+", "_", text).strip("_") or "run"
 
+
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the results wom-sim wrote in the output folder before.")
 
 set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
                           help="Override a scenario key (repeatable), e.g. --set response.delay=4.")
@@ -125,7 +182,23 @@ def run_grid(label: str, out: Path, quiet: bool, job: Callable[[Any], Any]) -> A
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("", total=None)
             return job(lambda d, t: bar.update(task, completed=d, total=t))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done = len(list((out / "points").glob("[0-9]*"))) if (out / "points").exists() else 0
-        fail(f"interrupted: {done} finished point(s) are saved in {out}/points/. "
-              f"Run the same command with --resume to finish the rest.", 130)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        fail(f"{how}: {done} finished point(s) are saved in {out}/points/. "
+             f"Run the same command with --resume to finish the rest.", 143 if how == "terminated" else 130)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+
+
+def shown(text: str) -> str:
+    """A user's text inside rich output: safe() and rich's markup escaped ("[red]" stays text)."""
+    from rich.markup import escape
+    return escape(safe(text))
+
+
+def safe(text: str) -> str:
+    """Text from a user's files, fit for a terminal: control characters (escape
+    sequences that could recolour, retitle or rewrite the terminal) are shown escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

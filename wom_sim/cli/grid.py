@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import friendly, grid_options, grid_setup, run_grid
+from .common import friendly, grid_options, grid_setup, run_grid, shown
 
 
 @click.command()
@@ -40,16 +40,16 @@ def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
     from ..sweep import read_table
     _, rows = read_table(out)
     keys = manifest["keys"]
-    table = Table(title=f"{manifest['scenario']['scenario']['name']}: {len(rows)} points")
+    table = Table(title=f"{shown(manifest['scenario']['scenario']['name'])}: {len(rows)} points")
     for k in keys:
         table.add_column(k.split(".")[-1], justify="right")
-    shown = ["adopters", "negative_reach", "rejected", "npv"]
-    for m in shown:
+    columns = ["adopters", "negative_reach", "rejected", "npv"]
+    for m in columns:
         table.add_column(f"{m.replace('_', ' ')}\n(± 95% half-width)", justify="right")
     for r in rows:
         table.add_row(*[r[k] for k in keys], *[
             f"{float(r[m + '_mean']):,.0f} ±{(float(r[m + '_ci_high']) - float(r[m + '_ci_low'])) / 2:,.0f}"
-            for m in shown])
+            for m in columns])
     console = Console()
     console.print(table)
     console.print(f"wrote {out}/: sweep.csv, manifest.json, points/ ({len(rows)} folders) and plots "
@@ -149,13 +149,13 @@ def _print_response(bench, elapsed: float) -> None:
     from ..response import BASELINE, jump
     from ..stats import mean_ci
     console = Console()
-    shown = ["negative_reach", "rejected", "adopters", "npv", "responses"]
-    idx = [bench.metrics.index(m) for m in shown]
+    columns = ["negative_reach", "rejected", "adopters", "npv", "responses"]
+    idx = [bench.metrics.index(m) for m in columns]
     base = bench.finals[(BASELINE, 0)]
     for p in bench.policies:
         table = Table(title=f"{p.label}: final metrics by response delay (mean ± 95% half-width)")
         table.add_column("delay", justify="right")
-        for metric in shown:
+        for metric in columns:
             table.add_column(metric.replace("_", " "), justify="right")
         rows = [("none", base)] + [(str(d), bench.finals[(p.label, d)]) for d in bench.delays]
         for name, fin in rows:

@@ -12,8 +12,11 @@ parts they run inside their bodies, so `wom-sim --help` and `validate` start fas
 """
 from __future__ import annotations
 
+import os
+
 import click
 
+from ..policies.base import PLUGINS_ENV
 from .grid import bench_response_cmd, compare_seeding_cmd, sweep
 from .run import defaults, graph, run, validate
 from .teach import teach
@@ -22,7 +25,10 @@ from .ui import ui
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wom-sim")
-def main() -> None:
+@click.option("--allow-plugins", is_flag=True,
+              help="Allow a scenario to name Python code of your own (response.policy = \"module:Class\"); "
+                   "only for scenario files you trust. Same as WOM_SIM_PLUGINS=1.")
+def main(allow_plugins: bool) -> None:
     """wom-sim: word-of-mouth diffusion on social graphs.
 
     \b
@@ -35,6 +41,8 @@ def main() -> None:
     wom-sim bench-response SCENARIO --delays 0,1,2,4,8 --policies fixed_delay,capacity:C=5
     wom-sim teach compare                      AISAS vs SICAS in class: figures and a handout
     """
+    if allow_plugins:  # the environment carries it to worker processes too
+        os.environ[PLUGINS_ENV] = "1"
 
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import WomSimError
-from .common import friendly, load, set_option, slug, with_bar
+from .common import force_option, friendly, load, set_option, shown, slug, with_bar
 
 
 @click.command()
@@ -20,19 +20,31 @@ from .common import friendly, load, set_option, slug, with_bar
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Processes for replicates (results are identical for any number).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@force_option
 @friendly
-def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool) -> None:
-    """Run SCENARIO and write timeseries.csv, replicates.csv, summary.json and plots."""
+def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool, force: bool) -> None:
+    """Run SCENARIO and write timeseries.csv, replicates.csv, summary.json and plots.
+
+    \b
+    The output folder: a new or empty one is used; one that wom-sim wrote before is
+    replaced only with --force (the default results/<name> steps aside to
+    results/<name>-2 instead); one holding other files is never written into."""
     from ..execution import run as run_scenario
+    from ..files import claim_folder
     sc = load(scenario, sets, replicates, seed)
-    out = Path(out_dir or sc.output.dir or Path("results") / slug(Path(scenario).stem))
+    named = out_dir or sc.output.dir
+    wanted = Path(named or Path("results") / slug(Path(scenario).stem))
+    out = claim_folder(wanted, force=force, default=not named, what="a run's results")
     if workers < 1:
         raise WomSimError(f"--workers {workers}: give at least 1")
     t0 = time.perf_counter()
-    res = with_bar(sc.scenario.name, quiet, lambda progress: run_scenario(sc, workers=workers, progress=progress))
-    res.save(out)
+    res = with_bar(shown(sc.scenario.name), quiet,
+                   lambda progress: run_scenario(sc, workers=workers, progress=progress))
+    res.save(out, force=True)
     if quiet:
         return
+    if out != wanted:
+        click.echo(f"{wanted} holds an earlier run: wrote {out} instead (--force replaces it)", err=True)
     _print_table(res, time.perf_counter() - t0, out)
 
 
@@ -42,7 +54,7 @@ def _print_table(res, elapsed: float, out: Path) -> None:
 
     from ..model.metrics import HEADLINE
     m = res.final()
-    table = Table(title=f"{res.scenario.scenario.name}: after {res.series.shape[1] - 1} steps, "
+    table = Table(title=f"{shown(res.scenario.scenario.name)}: after {res.series.shape[1] - 1} steps, "
                         f"{res.series.shape[0]} replicates, N = {res.n_agents:,}")
     table.add_column("metric")
     table.add_column("mean", justify="right")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import friendly, set_option, slug, with_bar
+from .common import force_option, friendly, set_option, slug, with_bar
 
 
 @click.command()
@@ -20,9 +20,10 @@ from .common import friendly, set_option, slug, with_bar
 @click.option("--snapshot-step", type=int, help="Step of the network snapshot (default: mid-diffusion).")
 @click.option("--format", "formats", default="png,svg", show_default=True, help="Figure formats: png, svg or png,svg.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors only.")
+@force_option
 @friendly
 def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates: int | None, seed: int | None,
-          snapshot_step: int | None, formats: str, quiet: bool) -> None:
+          snapshot_step: int | None, formats: str, quiet: bool, force: bool) -> None:
     """Teach the AISAS and SICAS funnels: figures and a Markdown handout.
 
     \b
@@ -48,7 +49,7 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
                         *([f"--seed {seed}"] if seed is not None else []),
                         *([f"--snapshot-step {snapshot_step}"] if snapshot_step is not None else [])])
     kwargs = dict(sets=sets, replicates=replicates, seed=seed, snapshot_step=snapshot_step, formats=fmts,
-                  command=command)
+                  command=command, force=force, default_folder=not out_dir)
     t0 = time.perf_counter()
     res = with_bar("lesson", quiet, lambda progress: run_lesson(mode, scenario, out, progress=progress, **kwargs))
     if quiet:

@@ -12,9 +12,12 @@ from typing import Any
 from ..errors import WomSimError
 
 
-def ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and reports cleanly."""
+def worker_signals() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and reports cleanly, and die
+    quietly on the parent's SIGTERM (a forked worker would otherwise inherit the CLI's
+    SIGTERM-as-Ctrl-C handler and print a traceback while being stopped)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 _HEAP_SET = False
@@ -49,7 +52,7 @@ class LocalExecutor:
     def __init__(self, workers: int) -> None:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
-                                        initializer=ignore_sigint) if workers > 1 else None
+                                        initializer=worker_signals) if workers > 1 else None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         if self.pool is None:
@@ -142,9 +145,10 @@ class DaskExecutor:
             raise WomSimError("--scheduler needs Dask: pip install 'wom-sim[dask]'") from None
         try:
             self.client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise WomSimError(f"--scheduler {address}: cannot reach a Dask scheduler there ({exc}). "
-                              "Start one with `dask scheduler` and workers with `dask worker ADDRESS`.") from None
+        except Exception as exc:  # noqa: BLE001  (a bad address raises ValueError, TypeError, OSError, ...)
+            raise WomSimError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                              f"({type(exc).__name__}: {exc}). Give its address as tcp://HOST:PORT (or tls://...); "
+                              "start one with `dask scheduler` and workers with `dask worker ADDRESS`.") from None
         self.client.register_plugin(sweep_worker_plugin(), name=PLUGIN_NAME)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -185,6 +185,9 @@ def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.n
         return _EMPTY
     if prob >= 1:
         return np.arange(total, dtype=np.int64)
+    if prob < 1e-9:  # gaps beyond int64: a Binomial count of uniformly placed hits (the same law)
+        hits = int(rng.binomial(total, prob))
+        return np.sort(rng.choice(total, size=hits, replace=False).astype(np.int64)) if hits else _EMPTY
     lam = -math.log1p(-prob)
     dtype = np.float32 if prob >= 1e-4 else np.float64
     expected = total * prob

@@ -11,11 +11,14 @@ policy only decides *when* the detected complainers are answered:
 sent this step, the rng. Policies are named in the catalog (wom_sim.catalogs.POLICIES;
 add one with ``wom_sim.catalogs.register_policy``); a scenario then names it in
 ``response.policy``. A policy in your own module needs no registration: name it
-"my_module:MyPolicy" (a ResponsePolicy subclass importable from PYTHONPATH).
+"my_module:MyPolicy" (a ResponsePolicy subclass importable from PYTHONPATH); as a
+scenario file may come from anyone, wom-sim imports that module only when allowed
+(``wom-sim --allow-plugins ...`` or WOM_SIM_PLUGINS=1).
 """
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +26,9 @@ import numpy as np
 
 from ..catalogs import POLICIES
 from ..errors import ScenarioError
+
+#: importing a policy class named by a scenario ("module:Class") needs this set to 1
+PLUGINS_ENV = "WOM_SIM_PLUGINS"
 
 
 @dataclass
@@ -61,6 +67,12 @@ def resolve(name: str) -> type[ResponsePolicy]:
         return cls
     if ":" not in name:
         raise KeyError(name)
+    if os.environ.get(PLUGINS_ENV, "") not in ("1", "true", "yes"):
+        raise ScenarioError(
+            f"response.policy = {name!r} names Python code in a module of your own, and scenario files get "
+            f"shared: wom-sim imports code named by a scenario only when you allow it. Run "
+            f"`wom-sim --allow-plugins COMMAND ...` (or set {PLUGINS_ENV}=1) for a scenario you trust, or register "
+            f"the class in Python (wom_sim.catalogs.register_policy) and name it.")
     module, _, attr = name.partition(":")
     try:
         found = getattr(importlib.import_module(module), attr)

@@ -57,14 +57,21 @@ def parse_policies(text: str | None) -> list[PolicySpec]:
         if name not in POLICIES:
             raise WomSimError(f"--policies: unknown policy {name!r}{nearest(name, POLICIES)}; choose from "
                               f"{', '.join(POLICIES)} (parameters as capacity:C=5 or threshold:X=20)")
-        values = {}
+        values: dict[str, Any] = {}
         for p in params:
             key, eq, raw = p.partition("=")
             if not eq or key not in ALIASES:
                 raise WomSimError(f"--policies {item!r}: parameter {p!r} should be KEY=VALUE with KEY one of "
                                   f"{', '.join(sorted(ALIASES))}{nearest(key, ALIASES)}")
             target = ALIASES[key]
-            values[target] = raw if target == "queue" else float(raw) if "." in raw else int(raw)
+            if target == "queue":
+                values[target] = raw
+                continue
+            try:
+                values[target] = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            except ValueError:
+                raise WomSimError(f"--policies {item!r}: {key}={raw!r} is not a number; give one, e.g. "
+                                  f"capacity:C=5 or threshold:X=20") from None
         specs.append(PolicySpec(item, name, values))
     return specs
 

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..errors import WomSimError
-from ..files import csv_text, staged_folder
+from ..files import claim_folder, csv_text, staged_folder
 from ..funnels import Funnel
 from ..graphs.csr import repeat_index
 from ..meta import versions
@@ -102,12 +102,15 @@ class RunResult:
         }
 
     # ------------------------------------------------------------ files
-    def save(self, out_dir: str | Path, plots: bool | None = None, extra: dict[str, str] | None = None) -> Path:
+    def save(self, out_dir: str | Path, plots: bool | None = None, extra: dict[str, str] | None = None,
+             force: bool = False) -> Path:
         """Write every file (plus `extra` name -> text files) into `out_dir` atomically:
         all of it is staged in a temporary folder beside it and moved in only once
-        complete; a folder that did not exist appears whole or not at all."""
+        complete; a folder that did not exist appears whole or not at all. A folder that
+        wom-sim wrote before is replaced only with `force`; one holding other files never
+        is (files.claim_folder)."""
         import time
-        out = Path(out_dir)
+        out = claim_folder(out_dir, force=force)
         t0 = time.perf_counter()
         with staged_folder(out) as stage:
             (stage / TIMESERIES).write_text(

@@ -150,6 +150,10 @@ def read_toml(path: str | Path) -> dict:
     return raw
 
 
+#: no scenario value needs more brackets than this; deeper input would only exhaust the parser's stack
+MAX_NESTING = 64
+
+
 def parse_override(item: str) -> tuple[list[str], Any]:
     """`section.key=value` -> (["section", "key"], value parsed as TOML, else a string)."""
     if "=" not in item:
@@ -159,10 +163,16 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     if len(parts) != 2 or not all(parts):
         raise ScenarioError(f"--set {item!r}: the key must be section.key, e.g. wom.negative_tells")
     text = text.strip()
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        raise ScenarioError(f"--set {item[:60]!r}...: the value is nested too deeply; give a number, a word or "
+                            f"a flat list, e.g. --set response.delay=4")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
+    except RecursionError:
+        raise ScenarioError(f"--set {item!r}: the value is nested too deeply; give a number, a word or a "
+                            f"flat list, e.g. --set response.delay=4") from None
     return parts, value
 
 

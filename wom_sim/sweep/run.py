@@ -28,7 +28,7 @@ import tomli_w
 
 from ..errors import ScenarioError, WomSimError
 from ..execution import check_grid_fits, make_executor, run_unit
-from ..files import atomic_write_text
+from ..files import MARKER, atomic_write_text, written_by_wom_sim
 from ..results import RunResult
 from ..scenario import Scenario, load_scenario
 from .figures import save_sweep_plots
@@ -55,6 +55,11 @@ def _point_complete(folder: Path, p: Point) -> bool:
 def prepare_folder(out: Path, sc: Scenario, points: list[Point], resume: bool, force: bool) -> set[int]:
     """Check the output folder against this sweep; return the indices already done."""
     mpath = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise WomSimError(f"{out}: is a file, not a folder; choose another output folder (-o DIR)")
+    if not mpath.exists() and out.is_dir() and any(out.iterdir()) and not written_by_wom_sim(out):
+        raise WomSimError(f"{out}: holds files that wom-sim did not write, and wom-sim never writes over them; "
+                          f"choose another output folder (-o DIR)")
     resolved = json.loads(json.dumps(sc.to_dict()))
     grid = json.loads(json.dumps([p.values for p in points]))
     if mpath.exists():
@@ -83,10 +88,23 @@ def prepare_folder(out: Path, sc: Scenario, points: list[Point], resume: bool, f
                           "Use another -o folder or --force.")
     done = set()
     if resume:
+        _clean_partials(out)
         for p in points:
             if _point_complete(out / "points" / p.folder, p):
                 done.add(p.index)
     return done
+
+
+def _clean_partials(out: Path) -> None:
+    """What a killed sweep left half-written: staging folders (.NAME.partial-*) and
+    temporary files (.NAME.*.partial), wom-sim's own by their names."""
+    for folder in (out, out / "points"):
+        if folder.is_dir():
+            for stale in folder.glob(".*.partial*"):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
 
 
 def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, workers: int = 1,
@@ -123,6 +141,7 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
     check_grid_fits([(p.folder, p.scenario) for p in points], 1 if scheduler else workers)
     done = prepare_folder(out, sc, points, resume, force)
     (out / "points").mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / MARKER, "written by wom-sim; --force may replace the files it wrote here\n")
     manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), "keys": keys,
                 "points": [{"index": p.index, "values": p.values, "folder": f"points/{p.folder}"} for p in points],
                 "complete": False}

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import WomSimError
 from ..execution import check_runnable, make_graph
-from ..files import csv_text, staged_folder
+from ..files import claim_folder, csv_text, staged_folder
 from ..graphs.csr import CSRGraph
 from ..meta import versions
 from ..seeding import plan_seeds
@@ -104,12 +104,16 @@ def _differences_csv(diffs: list[list[tables.Row]], paired: tables.Row | None) -
 def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = None, *,
                sets: tuple[str, ...] | list[str] = (), replicates: int | None = None, seed: int | None = None,
                snapshot_step: int | None = None, formats: tuple[str, ...] = figures.FORMATS,
-               command: str = "wom-sim teach", progress: Callable[[int, int], None] | None = None) -> LessonResult:
+               command: str = "wom-sim teach", progress: Callable[[int, int], None] | None = None,
+               force: bool = False, default_folder: bool = False) -> LessonResult:
     """Run a lesson (mode aisas | sicas | compare) and write DIR/handout.md, the figures
     (funnel, differences, network; each in every format), stages.csv, conversion.csv,
-    differences.csv and lesson.json. `progress(done, total)` counts steps."""
+    differences.csv and lesson.json. `progress(done, total)` counts steps. The folder
+    follows files.claim_folder (`force`; `default_folder` steps aside if taken)."""
     les = lesson(mode, scenario, sets, replicates, seed)
-    out = Path(out) if out is not None else Path("results") / f"teach-{les.mode}"
+    named = out is not None and not default_folder
+    out = claim_folder(Path(out) if out is not None else Path("results") / f"teach-{les.mode}", force=force,
+                       default=not named, what="a lesson")
     base = les.scenarios[0]
     T = base.scenario.steps
     if snapshot_step is not None and not 0 <= snapshot_step <= T:
