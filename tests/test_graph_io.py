@@ -84,15 +84,61 @@ def test_directed_and_duplicates_and_self_loops(tmp_path):
 
 def test_labels_in_order_of_first_appearance(tmp_path):
     p = write(tmp_path, "# people\nzoe  adam\nadam 7\n7 zoe\nbob adam\n")
-    g = io.read_edgelist(p)
+    g = io.read_edgelist(p, labels=True)
     assert g.meta["labels"] == ["zoe", "adam", "7", "bob"]
     assert edges_by_label(g) == {frozenset(e) for e in
                                  [("zoe", "adam"), ("adam", "7"), ("7", "zoe"), ("bob", "adam")]}
 
 
 def test_negative_numbers_are_labels_not_ids(tmp_path):
-    g = io.read_edgelist(write(tmp_path, "-1 0\n0 1\n"))
+    g = io.read_edgelist(write(tmp_path, "-1 0\n0 1\n"), labels=True)
     assert g.meta["labels"] == ["-1", "0", "1"] and g.n == 3
+
+
+def test_a_few_stray_labels_among_ids_are_refused_unless_labels_are_meant(tmp_path):
+    p = write(tmp_path, "0 1\n1 2\n2 x3\n3 4\n")
+    with pytest.raises(GraphInputError, match=r"mix integer ids and labels.*'x3', line 3.*labels = true"):
+        io.read_edgelist(p)
+    assert io.read_edgelist(p, labels=True).n == 6  # 0 1 2 x3 3 4
+    with pytest.raises(GraphInputError, match=r"line 3: node 'x3' is not an integer id"):
+        io.read_edgelist(p, labels=False)
+
+
+def test_labels_true_makes_integer_names_labels(tmp_path):
+    g = io.read_edgelist(write(tmp_path, "10 20\n020 10\n"), labels=True)
+    assert g.meta["labels"] == ["10", "20", "020"] and g.n == 3
+
+
+@pytest.mark.parametrize("text, delimiter, n", [
+    ("source,target\n0,1\n1,2\n", ",", 3),                    # column words
+    ("Follower Followee\nann bob\nbob cy\n", None, 3),        # column words over labels
+    ("# export\n\nfrom to weight\n0 1 0.5\n", None, 2),       # after comments, weighted
+    ("col_a,col_b\n0,1\n", ",", 2),                           # names over integer ids
+    ('"source","target"\n"a","b"\n', ",", 2),                 # quoted
+])
+def test_a_header_line_is_detected_and_skipped(tmp_path, text, delimiter, n):
+    g = io.read_edgelist(write(tmp_path, text), delimiter=delimiter, weighted="weight" in text)
+    assert g.n == n and g.meta["header"] and g.meta["header_auto"]
+    assert any("header" in line for line in io.reading_report(g))
+
+
+def test_header_false_reads_the_first_line_as_an_edge_and_true_always_skips(tmp_path):
+    p = write(tmp_path, "from to\nto cy\n")
+    assert io.read_edgelist(p).n == 2
+    assert io.read_edgelist(p, header=False).n == 3
+    assert io.read_edgelist(write(tmp_path, "5 6\n0 1\n"), header=True).n == 2
+
+
+def test_follower_followee_reverses_the_arcs(tmp_path):
+    # ann, bob and cy follow dee: dee has three followers
+    p = write(tmp_path, "follower,followee\nann,dee\nbob,dee\ncy,dee\ndee,ann\n")
+    g = io.read_edgelist(p, delimiter=",", directed=True, arc="follower_followee")
+    labels = g.meta["labels"]
+    assert dict(zip(labels, g.out_degree().tolist())) == {"ann": 1, "dee": 3, "bob": 0, "cy": 0}
+    report = io.reading_report(g)
+    assert any(line.startswith("top accounts by followers: dee (3)") for line in report), report
+    backwards = io.read_edgelist(p, delimiter=",", directed=True)
+    assert backwards.out_degree()[backwards.meta["labels"].index("dee")] == 1
 
 
 def test_weights_are_per_arc_transmissibility(tmp_path):
@@ -131,9 +177,9 @@ def test_a_valid_integer_file_never_takes_the_line_by_line_path(tmp_path, monkey
 # ------------------------------------------------------------ edge list: bad input
 
 @pytest.mark.parametrize("text, kwargs, line, expect", [
-    ("0 1\n# comment\n\n1 2 3\n", {}, 4, "expected 2 fields.*found 3.*weighted=True"),
+    ("0 1\n# comment\n\n1 2 3\n", {}, 4, "expected 2 fields.*found 3.*weighted = true"),
     ("0 1\n2\n", {}, 2, "expected 2 fields.*found 1"),
-    ("0,1\n1,2\n", {}, 1, "found 1.*delimiter=','"),
+    ("0,1\n1,2\n", {}, 1, "found 1.*delimiter = ','"),
     ("0 1\n1 2\n", {"weighted": True}, 1, "expected 3 fields 'u v w'"),
     ("0 1 0.5\n1 2 high\n", {"weighted": True}, 2, "weight 'high' is not a number"),
     ("0 1 0.5\n\n1 2 1.5\n", {"weighted": True}, 3, r"weight 1.5 is outside \[0, 1\]"),
@@ -242,7 +288,7 @@ def test_write_edgelist_refuses_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match="complete"):
         io.write_edgelist(complete_graph(5), tmp_path / "c.txt")
     g = from_arcs(2, np.array([0]), np.array([1]), directed=False, meta={"labels": ["a b", "c"]})
-    with pytest.raises(ValueError, match="whitespace"):
+    with pytest.raises(GraphInputError, match="whitespace.*save the graph as .npz"):
         io.write_edgelist(g, tmp_path / "l.txt")
     assert not (tmp_path / "l.txt").exists()
     assert not list(tmp_path.glob(".*tmp"))  # no temp file left behind

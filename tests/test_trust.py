@@ -150,6 +150,7 @@ def test_a_folder_that_cannot_be_written_is_the_users_to_fix(tmp_path):
     (["bench-response", "{scen}", "--policies", "capacity:C=x", "--delays", "0"], "is not a number"),
     (["run", "{scen}", "--set", "wom.share_prob=" + "[" * 3000], "nested too deeply"),
     (["sweep", "{grid}", "--scheduler", "notanaddress::"], "cannot reach a Dask scheduler"),
+    (["sweep", "{grid}", "--scheduler", "tls://127.0.0.1:1"], "DASK_DISTRIBUTED__COMM__TLS__CA_FILE"),
 ])
 def test_bad_options_exit_2_with_the_fix(tmp_path, args, needle):
     scen = scenario_file(tmp_path)
@@ -218,3 +219,155 @@ def test_no_terminal_escape_sequence_from_a_scenario_is_printed(tmp_path):
     assert r.exit_code == 0 and "\x1b" not in r.output and "\x07" not in r.output, repr(r.output)
     r = cli("run", scen, "-o", tmp_path / "o")  # the refusal names the folder, not the scenario
     assert "\x1b" not in r.output
+
+
+# ----------------------------------------------------------------------------- real edge lists
+
+def edgelist_scenario(tmp_path: Path, edges: str, graph: str = "", seeding: str = "budget = 3",
+                      name: str = "edges.csv") -> Path:
+    (tmp_path / name).write_text(edges)
+    return scenario_file(tmp_path, f"""
+[scenario]
+name = "real"
+steps = 4
+replicates = 3
+[graph]
+kind = "edgelist"
+path = "{name}"
+{graph}
+[seeding]
+{seeding}
+[output]
+plots = false
+""", "real.toml")
+
+
+def ring_csv(n: int, header: str = "source,target") -> str:
+    return header + "\n" + "".join(f"{i},{(i + 1) % n}\n{i},{(i + 7) % n}\n" for i in range(n))
+
+
+def test_a_header_line_is_skipped_and_said(tmp_path):
+    scen = edgelist_scenario(tmp_path, ring_csv(2000), 'delimiter = ","')
+    r = cli("run", scen, "-o", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["n_agents"] == 2000
+    assert "skipped the header line 'source,target'" in r.output
+    r = cli("validate", scen)
+    assert r.exit_code == 0 and "skipped the header line" in r.output and "2,000 agents" in r.output
+
+
+def test_a_stray_label_among_ids_is_refused_unless_labels_are_meant(tmp_path):
+    scen = edgelist_scenario(tmp_path, "0 1\n1 2\n2 x3\n3 4\n4 0\n")
+    for command in ("run", "validate"):
+        r = cli(command, scen, *(["-o", tmp_path / "o"] if command == "run" else []))
+        assert r.exit_code == 2 and "mix integer ids and labels" in r.output and "'x3', line 3" in r.output, r.output
+        assert "labels = true" in r.output and not (tmp_path / "o").exists()
+    scen = edgelist_scenario(tmp_path, "0 1\n1 2\n2 x3\n3 4\n4 0\n", "labels = true")
+    r = cli("run", scen, "-o", tmp_path / "o")
+    assert r.exit_code == 0 and "6 agent labels (graph.labels = true)" in r.output, r.output
+
+
+def test_all_label_names_are_counted(tmp_path):
+    scen = edgelist_scenario(tmp_path, "ann bob\nbob cy\ncy dee\ndee ann\n")
+    r = cli("run", scen, "-o", tmp_path / "o")
+    assert r.exit_code == 0 and "4 agent labels (non-numeric names)" in r.output, r.output
+
+
+def _follower_export(tmp_path: Path) -> str:
+    """300 accounts follow 5 others each; 199 of them also follow star_account."""
+    import random
+    rnd = random.Random(1)
+    lines = ["follower,followee"]
+    for i in range(300):
+        lines += [f"user{i},user{j}" for j in rnd.sample(range(300), 5) if j != i]
+    lines += [f"user{i},star_account" for i in range(1, 200)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_follower_export_is_read_the_right_way_round_and_the_kols_are_named(tmp_path):
+    graph = 'delimiter = ","\ndirected = true\narc = "follower_followee"'
+    scen = edgelist_scenario(tmp_path, _follower_export(tmp_path), graph, 'strategy = "degree"\nbudget = 2')
+    r = cli("run", scen, "-o", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    assert "top accounts by followers: star_account (199)" in r.output
+    kols = (tmp_path / "o" / "kols.csv").read_text().splitlines()
+    assert kols[0] == "strategy,budget,replicate,rank,agent,followers,cost"
+    assert kols[1].startswith("degree,2,,1,star_account,199,")
+    assert len(kols) == 3
+    # read backwards (the old behaviour), the star has no followers: the report says so at once
+    scen = edgelist_scenario(tmp_path, _follower_export(tmp_path), 'delimiter = ","\ndirected = true')
+    r = cli("run", scen, "-o", tmp_path / "back")
+    assert "top accounts by followers: star_account" not in r.output
+    assert 'set graph.arc = "follower_followee"' in r.output
+
+
+def test_follower_followee_needs_a_directed_graph(tmp_path):
+    scen = edgelist_scenario(tmp_path, "a b\n", 'arc = "follower_followee"')
+    r = cli("validate", scen)
+    assert r.exit_code == 2 and "directed = true" in r.output
+
+
+def test_compare_seeding_names_every_strategys_kols(tmp_path):
+    graph = 'delimiter = ","\ndirected = true\narc = "follower_followee"'
+    scen = edgelist_scenario(tmp_path, _follower_export(tmp_path), graph)
+    r = cli("compare-seeding", scen, "-o", tmp_path / "cmp", "--strategies", "degree,pagerank", "--budget", "2,4",
+            "--quiet")
+    assert r.exit_code == 0, r.output
+    rows = (tmp_path / "cmp" / "kols.csv").read_text().splitlines()
+    assert rows[0] == "strategy,budget,replicate,rank,agent,followers,cost"
+    degree4 = [row.split(",") for row in rows if row.startswith("degree,4,")]
+    assert [r_[3] for r_ in degree4] == ["1", "2", "3", "4"] and degree4[0][4] == "star_account"
+    random2 = [row.split(",") for row in rows if row.startswith("random,2,")]
+    assert {r_[2] for r_ in random2} == {"0", "1", "2"}  # drawn per replicate: one pick per replicate
+    assert all(r_[4].startswith(("user", "star")) for r_ in random2)
+
+
+def test_validate_runs_the_memory_guard(tmp_path, monkeypatch):
+    huge = SMALL.replace("n = 300", "n = 1_000_000_000").replace("mean_degree = 5", "mean_degree = 50")
+    r = cli("validate", scenario_file(tmp_path, huge))
+    assert r.exit_code == 2 and "GB of memory" in r.output, r.output
+
+
+@pytest.mark.parametrize("edges", [
+    "0 1\n1 2\n0 200000000\n",                                             # one huge id at the end
+    "# wom_sim edge list: g, n=2147483647, undirected, 2 edges\n0 1\n1 2\n",  # a header's n
+])
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_an_edge_lists_true_size_meets_the_memory_guard_before_allocation(tmp_path, monkeypatch, edges, command):
+    monkeypatch.setenv("WOM_SIM_MAX_MEMORY_GB", "2")
+    scen = edgelist_scenario(tmp_path, edges, seeding="budget = 1")
+    r = cli(command, scen, *(["-o", tmp_path / "o"] if command == "run" else []))
+    assert r.exit_code == 2 and "GB of memory" in r.output and "agents" in r.output, r.output
+    assert "labels = true" in r.output  # ids are agent numbers: say how to number only the names used
+
+
+def test_compare_seeding_checks_memory_before_building_the_graph(tmp_path, monkeypatch):
+    import wom_sim.graphs.build as build
+    monkeypatch.setenv("WOM_SIM_MAX_MEMORY_GB", "0.5")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the graph was built before the memory guard")
+    import sys
+    for module in [m for name, m in sys.modules.items() if name.startswith("wom_sim") and m is not None]:
+        if getattr(module, "build_graph", None) is build.build_graph:  # wherever it was imported
+            monkeypatch.setattr(module, "build_graph", never)
+    big = SMALL.replace("n = 300", "n = 20_000_000")
+    r = cli("compare-seeding", scenario_file(tmp_path, big), "-o", tmp_path / "cmp", "--quiet")
+    assert r.exit_code == 2 and "GB" in r.output, r.output
+
+
+@pytest.mark.parametrize("target", ["fifo", "/dev/zero"])
+@pytest.mark.parametrize("role", ["scenario", "edge list"])
+def test_a_fifo_or_a_device_is_refused_not_read(tmp_path, target, role):
+    if target == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    else:
+        path = Path(target)
+    scen = path if role == "scenario" else edgelist_scenario(tmp_path, "", "").parent / "real.toml"
+    if role == "edge list":
+        scen.write_text(scen.read_text().replace('path = "edges.csv"', f'path = "{path}"'))
+    for command in ("validate", "run"):
+        r = cli(command, scen, *(["-o", tmp_path / "o"] if command == "run" else []))
+        assert r.exit_code == 2 and str(path) in r.output, r.output
+        assert ("named pipe" if target == "fifo" else "character device") in r.output

@@ -87,7 +87,7 @@ GRAPH_KINDS: dict[str, GraphKind] = {g.name: g for g in [
               "Complete mixing (mean field): every agent hears every other; no arcs stored.",
               ("n",), f"{_B}:arcs_none", 0, {"n": 50}),
     GraphKind("edgelist", "wom_sim.graphs.io:read_edgelist", "Your own edge list: 'u v [weight]' lines.",
-              ("path", "delimiter", "weighted", "directed"), f"{_B}:arcs_edgelist", 40, {}),
+              ("path", "delimiter", "weighted", "directed", "header", "labels", "arc"), f"{_B}:arcs_edgelist", 40, {}),
 ]}
 
 _S = "wom_sim.seeding"

@@ -1,4 +1,5 @@
-"""Every file wom-sim writes goes through here: atomic files and folders, CSV text.
+"""Every file wom-sim writes goes through here: atomic files and folders, CSV text; and
+the one check every file it reads passes first (:func:`check_input_file`).
 
 A result appears whole or not at all: a file is written to a temporary name beside its
 target and renamed over it (``os.replace`` is atomic on one file system); a folder of
@@ -11,6 +12,7 @@ import csv
 import io
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +26,35 @@ from .errors import WomSimError
 MARKER = ".wom-sim"
 #: what older versions left in their folders before the marker (runs, lessons, grids)
 _OLD_MARKERS = ("summary.json", "lesson.json", "manifest.json")
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def check_input_file(path: str | Path, what: str, max_bytes: int | None = None) -> int:
+    """Raise WomSimError unless `path` is a readable regular file (at most `max_bytes`);
+    return its size. A FIFO, /dev/zero or a socket would hang a read or fill memory,
+    so they are refused before anything opens them (stat does not block)."""
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise WomSimError(f"{p}: no such file; check the path to the {what}") from None
+    except OSError as exc:
+        raise WomSimError(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
+    for test, kind in _NOT_REGULAR:
+        if test(st.st_mode):
+            hint = "; name a file inside it" if kind == "a folder" else "; give a regular file (save the data first)"
+            raise WomSimError(f"{p}: is {kind}, not a {what}{hint}")
+    if not stat.S_ISREG(st.st_mode):
+        raise WomSimError(f"{p}: is not a regular file; give the {what} as a regular file")
+    if not os.access(p, os.R_OK):
+        raise WomSimError(f"{p}: cannot read the {what} (permission denied); check its permissions")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise WomSimError(f"{p}: is {st.st_size / 1e6:,.0f} MB, too large for a {what} "
+                          f"(at most {max_bytes / 1e6:,.0f} MB); is it the right file?")
+    return int(st.st_size)
 
 
 def _umask() -> int:

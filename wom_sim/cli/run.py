@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import WomSimError
-from .common import force_option, friendly, load, set_option, shown, slug, with_bar
+from .common import force_option, friendly, load, safe, set_option, shown, slug, with_bar
 
 
 @click.command()
@@ -39,13 +39,22 @@ def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int
         raise WomSimError(f"--workers {workers}: give at least 1")
     t0 = time.perf_counter()
     res = with_bar(shown(sc.scenario.name), quiet,
-                   lambda progress: run_scenario(sc, workers=workers, progress=progress))
+                   lambda progress: run_scenario(sc, workers=workers, progress=progress,
+                                                 on_graph=None if quiet else _print_reading))
     res.save(out, force=True)
     if quiet:
         return
     if out != wanted:
         click.echo(f"{wanted} holds an earlier run: wrote {out} instead (--force replaces it)", err=True)
     _print_table(res, time.perf_counter() - t0, out)
+
+
+def _print_reading(graph) -> None:
+    """What an edge list held (header, labels, top accounts by followers), before the
+    run goes on: a user sees at once whether the file was read the right way round."""
+    from ..graphs.io import reading_report
+    for line in reading_report(graph):
+        click.echo(safe(line), err=True)
 
 
 def _print_table(res, elapsed: float, out: Path) -> None:
@@ -80,11 +89,17 @@ def validate(scenario: str, sets) -> None:
     """Check SCENARIO without running it; print it resolved, with every default."""
     import tomli_w
 
-    from ..execution import check_runnable
+    from ..execution import check_runnable, make_graph
+    from ..graphs.io import reading_report
     sc = load(scenario, sets)
     need = check_runnable(sc)
-    click.echo(f"# {scenario}: valid. Resolved scenario, every default filled in:")
-    click.echo(tomli_w.dumps(sc.to_dict()).rstrip())
+    notes: list[str] = []
+    if sc.graph.kind == "edgelist":  # read it as run would: the same checks and memory guard
+        notes = reading_report(make_graph(sc))
+    click.echo(f"# {safe(scenario)}: valid. Resolved scenario, every default filled in:")
+    click.echo(safe(tomli_w.dumps(sc.to_dict()).rstrip()))
+    for line in notes:
+        click.echo(f"# {safe(line)}")
     click.echo(f"# estimated peak memory of `wom-sim run`: {need / 1e9:.2f} GB")
 
 
@@ -116,14 +131,19 @@ def defaults(markdown: bool) -> None:
 @click.option("-o", "--out", "out_file", required=True, type=click.Path(),
               help="Where to save: .npz (CSR arrays) or .txt (edge list).")
 @set_option
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @friendly
-def graph(scenario: str, out_file: str, sets) -> None:
+def graph(scenario: str, out_file: str, sets, force: bool) -> None:
     """Build SCENARIO's graph, save it, and print its size and degrees."""
     from ..execution import check_fits, make_graph
     from ..graphs import io
     out = Path(out_file)
     if out.suffix not in (".npz", ".txt"):
         raise WomSimError(f"-o {out_file}: the file must end in .npz (CSR arrays) or .txt (edge list)")
+    if out.is_dir():
+        raise WomSimError(f"-o {out_file}: is a folder; give a file name ending in .npz or .txt")
+    if out.exists() and not force:
+        raise WomSimError(f"-o {out_file}: the file exists; choose another name, or add --force to replace it")
     sc = load(scenario, sets)
     check_fits(sc)
     t0 = time.perf_counter()
@@ -132,6 +152,8 @@ def graph(scenario: str, out_file: str, sets) -> None:
     if g.complete:
         raise WomSimError(f"{scenario}: graph.kind = 'complete' is mean-field mixing and has no arcs to save")
     (io.write_npz if out.suffix == ".npz" else io.write_edgelist)(g, out)
+    for line in io.reading_report(g):
+        click.echo(safe(line))
     s = g.degree_stats()
     click.echo(f"{sc.graph.kind}: {s['nodes']:,} nodes, {s['arcs']:,} arcs "
                f"({'directed' if s['directed'] else 'undirected: both arcs of each edge'})")

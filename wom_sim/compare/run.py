@@ -23,16 +23,18 @@ import numpy as np
 from ..catalogs import STRATEGIES
 from ..errors import WomSimError
 from ..execution.cache import GraphCache
+from ..execution.memory import check_grid_fits
 from ..execution.run import make_graph
 from ..files import write_csv
 from ..scenario import Scenario, load_scenario, nearest
-from ..seeding import SeedPlan, kol_cost, plan_seeds
+from ..seeding import KOL_COLUMNS, SeedPlan, kol_cost, kol_rows, plan_seeds
 from ..stats import mean_ci
 from ..sweep import Point, expand, final_rows, run_sweep
 from .figures import save_comparison_plots
 
 BASELINE = "random"
 COMPARISON_CSV = "comparison.csv"
+KOLS_CSV = "kols.csv"
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Choice:
     seconds: float
     cost: float
     n_kols: float
+    table: list[list] = field(default_factory=list)  # kols.csv rows (seeding.KOL_COLUMNS)
 
 
 @dataclass
@@ -124,7 +127,9 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
     grid = load_scenario(raw)
     grid._source = sc.source
 
-    cache = GraphCache(make_graph, keep=1)
+    points = expand(grid)
+    check_grid_fits([(p.folder, p.scenario) for p in points], 1 if scheduler else workers)  # before any graph is built
+    cache = GraphCache(lambda s: make_graph(s, workers), keep=1)
     choices: dict[tuple[str, float], Choice] = {}
 
     rankings: dict[str, tuple[np.ndarray, float]] = {}  # strategy -> (ranking at the largest budget, seconds)
@@ -150,6 +155,7 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
         R = psc.scenario.replicates
         if plan.fixed is not None:
             costs = [kol_cost(graph, psc, plan.fixed)]
+            table = kol_rows(graph, psc, [(None, plan.fixed)])
             sizes = [plan.fixed.size]
             seconds = plan.seconds
         else:  # per-replicate picks: report their mean cost and the time of one pick
@@ -157,13 +163,14 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
             picks = [plan.for_replicate(r) for r in range(R)]
             seconds = (time.perf_counter() - t0) / R
             costs = [kol_cost(graph, psc, k) for k in picks]
+            table = kol_rows(graph, psc, list(enumerate(picks)))
             sizes = [k.size for k in picks]
-        choices[key] = Choice(key[0], key[1], plan.fixed, seconds, float(np.mean(costs)), float(np.mean(sizes)))
+        choices[key] = Choice(key[0], key[1], plan.fixed, seconds, float(np.mean(costs)), float(np.mean(sizes)),
+                              table)
         return plan.fixed
 
     # pick every point's KOLs up front (also for points a resume skips: costs and
     # times belong in the table), then run the grid
-    points = expand(grid)
     fixed = {p.index: pick(p) for p in points}
     run_sweep(grid, out, workers=workers, scheduler=scheduler, resume=resume, force=force,
               plots=False, progress=progress, kols=lambda p: fixed[p.index], points=points)
@@ -175,6 +182,7 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
         cmp.metrics = metrics
         cmp.finals[(p.scenario.seeding.strategy, p.values[budget_key])] = finals
     write_comparison(cmp)
+    write_csv(out / KOLS_CSV, KOL_COLUMNS, [row for ch in choices.values() for row in ch.table])
     if plots:
         save_comparison_plots(cmp, points, budget_key, cache.graph(points[0].scenario))
     return cmp

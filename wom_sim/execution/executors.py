@@ -135,6 +135,11 @@ def sweep_worker_plugin(periods: dict[str, int] | None = None) -> Any:
     return SweepWorker(dict(QUIET_WORKER_MS if periods is None else periods))
 
 
+#: Dask's own settings for a TLS client (read by distributed.Security from the environment)
+TLS_ENV = ("DASK_DISTRIBUTED__COMM__TLS__CA_FILE", "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT",
+           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY")
+
+
 class DaskExecutor:
     """A Dask cluster at `address` (pip install 'wom-sim[dask]')."""
 
@@ -143,8 +148,13 @@ class DaskExecutor:
             from distributed import Client
         except ImportError:
             raise WomSimError("--scheduler needs Dask: pip install 'wom-sim[dask]'") from None
+        import dask
+        tls_ready = bool(dask.config.get("distributed.comm.tls.ca-file", None))
+        if address.startswith("tls://") and not tls_ready:
+            raise WomSimError(f"--scheduler {address}: a tls:// scheduler needs this machine's certificate: set "
+                              f"{', '.join(TLS_ENV)} (README, 'Dask security')")
         try:
-            self.client = Client(address, timeout="10s")
+            self.client = Client(address, timeout="10s")  # TLS, if configured, from Dask's config (TLS_ENV)
         except Exception as exc:  # noqa: BLE001  (a bad address raises ValueError, TypeError, OSError, ...)
             raise WomSimError(f"--scheduler {address}: cannot reach a Dask scheduler there "
                               f"({type(exc).__name__}: {exc}). Give its address as tcp://HOST:PORT (or tls://...); "

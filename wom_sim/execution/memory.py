@@ -46,11 +46,12 @@ def messages_per_step(sc: Scenario, n: int, arcs: int) -> int:
     return min(links, n * w.tells_per_step)
 
 
-def estimate_bytes(sc: Scenario, workers: int = 1) -> int:
+def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:
     """Peak resident bytes of `wom-sim run` for this scenario: the larger of the graph
-    build and the simulation (measured within 20% for the generators; benchmarks/)."""
-    n = n_agents_hint(sc)
-    arcs = expected_arcs(sc.graph)
+    build and the simulation (measured within 20% for the generators; benchmarks/).
+    `n` and `arcs`: the true size, once an edge list has been read."""
+    n = n_agents_hint(sc) if n is None else n
+    arcs = expected_arcs(sc.graph) if arcs is None else arcs
     graph = 8 * (n + 1) + ARC_BYTES * arcs * (2 if sc.graph.weighted else 1)
     build = GRAPH_KINDS[sc.graph.kind].build_bytes_per_arc * arcs + 8 * n
     agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
@@ -78,14 +79,21 @@ def available_bytes() -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
 
 
-def check_fits(sc: Scenario, workers: int = 1) -> int:
-    need = estimate_bytes(sc, workers)
+def check_fits(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:
+    """Refuse, with the estimate, a scenario that would not fit; return the estimate.
+    Called before anything is built, and again with the true `n` and `arcs` once an
+    edge list has been read (before its graph is allocated)."""
+    need = estimate_bytes(sc, workers, n, arcs)
     have = available_bytes()
     if need > have:
+        known = n is not None
+        n = n_agents_hint(sc) if n is None else n
+        arcs = expected_arcs(sc.graph) if arcs is None else arcs
+        fix = ("Use a smaller edge list" if sc.graph.kind == "edgelist" else "Lower graph.n or the mean degree")
         raise MemoryBudgetError(
             f"{sc.source}: this scenario needs about {need / 1e9:.1f} GB of memory "
-            f"({n_agents_hint(sc):,} agents, ~{expected_arcs(sc.graph):,} arcs, {workers} worker(s)) "
-            f"but only {have / 1e9:.1f} GB is available. Lower graph.n or the mean degree, "
+            f"({n:,} agents, {'' if known else '~'}{arcs:,} arcs, {workers} worker(s)) "
+            f"but only {have / 1e9:.1f} GB is available. {fix}, "
             f"use fewer workers, or set WOM_SIM_MAX_MEMORY_GB if you know better.")
     return need
 

@@ -16,7 +16,7 @@ from ..engines import Engine, check_agent_engine_size, make_engine
 from ..errors import GraphInputError, ScenarioError
 from ..graphs.build import build_graph
 from ..graphs.csr import CSRGraph
-from ..graphs.io import from_networkx
+from ..graphs.io import from_networkx, reading_report
 from ..policies import resolve
 from ..results import RunResult
 from ..scenario import Scenario, load_scenario
@@ -29,10 +29,13 @@ from .memory import check_fits
 __all__ = ["run", "run_replicates", "run_unit", "make_graph", "prepare", "check_runnable", "default_workers"]
 
 
-def make_graph(sc: Scenario) -> CSRGraph:
-    """The scenario's graph (stream (seed, 0)); edge-list problems name the scenario key too."""
+def make_graph(sc: Scenario, workers: int = 1) -> CSRGraph:
+    """The scenario's graph (stream (seed, 0)); edge-list problems name the scenario key
+    too. An edge list's true size meets the memory guard before its graph is allocated."""
+    def guard(n: int, arcs: int) -> None:
+        check_fits(sc, workers, n=n, arcs=arcs)
     try:
-        graph = build_graph(sc.graph, stream(sc.scenario.seed, 0))
+        graph = build_graph(sc.graph, stream(sc.scenario.seed, 0), guard)
     except GraphInputError as exc:
         raise GraphInputError(f"{exc}\n  (read from graph.path = {sc.graph.path!r} of {sc.source})") from None
     check_population(sc, graph)
@@ -84,14 +87,16 @@ def _run_chunk(seed: int, reps: list[int]) -> tuple[list[int], np.ndarray]:
 
 
 def run(scenario: Scenario | dict | str, *, workers: int = 1,
-        progress: Callable[[int, int], None] | None = None, graph: Any = None) -> RunResult:
+        progress: Callable[[int, int], None] | None = None, graph: Any = None,
+        on_graph: Callable[[CSRGraph], None] | None = None) -> RunResult:
     """Run every replicate of a scenario (a Scenario, a dict or a TOML path) and return
     its RunResult.
 
     `progress(done, total)` is called as agent-steps complete (total = replicates x
     steps). `workers` > 1 spreads replicates over forked processes; the numbers are
     identical to workers = 1. `graph` (a CSRGraph or a networkx graph) replaces the
-    scenario's [graph] section.
+    scenario's [graph] section. `on_graph(graph)` is called once the graph is built,
+    before the KOLs are picked (the CLI prints what an edge list held there).
 
     >>> import wom_sim
     >>> res = wom_sim.run({"scenario": {"steps": 10, "replicates": 4, "seed": 1},
@@ -105,10 +110,12 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     t0 = time.perf_counter()
     if graph is None:
         check_runnable(sc, workers)
-        graph = make_graph(sc)
+        graph = make_graph(sc, workers)
     else:
         resolve(sc.response.policy)
         graph = _given_graph(graph, sc)
+    if on_graph is not None:
+        on_graph(graph)
     t1 = time.perf_counter()
     eng, plan = prepare(sc, graph)
     t2 = time.perf_counter()
@@ -147,7 +154,8 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     t3 = time.perf_counter()
     return RunResult(scenario=sc, metrics=eng.metrics, series=series, n_agents=graph.n,
                      n_arcs=graph.n_arcs, kols=plan.describe(), funnel=eng.funnel,
-                     timing={"graph_s": t1 - t0, "seeding_s": t2 - t1, "simulate_s": t3 - t2})
+                     timing={"graph_s": t1 - t0, "seeding_s": t2 - t1, "simulate_s": t3 - t2},
+                     graph_notes=reading_report(graph), kol_table=plan.kol_table())
 
 
 _PROCESS_CACHE = GraphCache(make_graph)

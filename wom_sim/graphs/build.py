@@ -5,6 +5,8 @@ Also the per-kind estimates of the arcs a spec will store, read by the memory gu
 before anything is built."""
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +17,22 @@ from ..errors import GraphInputError, ScenarioError
 from .csr import CSRGraph
 
 
-def build_graph(spec: Any, rng: np.random.Generator) -> CSRGraph:
-    """The graph of a [graph] section (scenario.GraphSpec), drawn from `rng`."""
+def build_graph(spec: Any, rng: np.random.Generator,
+                guard: Callable[[int, int], None] | None = None) -> CSRGraph:
+    """The graph of a [graph] section (scenario.GraphSpec), drawn from `rng`.
+
+    `guard(n, arcs)` is handed to builders whose size is known only once they have
+    read their input (an edge list): it runs before the graph is allocated. The other
+    kinds' sizes follow from the spec and are checked before this is called."""
     kind = GRAPH_KINDS.get(spec.kind)
     if kind is None:
         raise ScenarioError(f"graph.kind = {spec.kind!r} is not known")
     args = {p: getattr(spec, p) for p in kind.params}
+    builder = kind.load()
+    if guard is not None and "guard" in inspect.signature(builder).parameters:
+        args["guard"] = guard
     try:
-        graph: CSRGraph = kind.load()(**args, rng=rng)
+        graph: CSRGraph = builder(**args, rng=rng)
         return graph
     except GraphInputError:
         raise

@@ -2,19 +2,34 @@
 
 Edge lists are text, one edge per line: ``u v`` or, with ``weighted=True``, ``u v w``
 where w in [0, 1] is the arc's transmissibility. Fields are separated by any
-whitespace (``delimiter=None``) or by a given character such as ``","``. ``#``
-starts a comment; blank lines are skipped. Node tokens that are all non-negative
-integers are used as ids directly (n = max id + 1, so ids that never appear are
-isolated nodes; the ``# wom_sim edge list: ... n=N`` header that write_edgelist
-writes raises n to N, so trailing isolated nodes survive a round trip); if any
-token is something else, tokens are numbered in order of first appearance and
-``meta["labels"]`` keeps them.
+whitespace (``delimiter=None``) or by a given character such as ``","`` (a field in
+double quotes is unquoted). ``#`` starts a comment; blank lines are skipped.
+
+Names. Node names that are all non-negative integers are used as agent numbers
+directly (n = largest id + 1, so ids that never appear are agents without edges; the
+``# wom_sim edge list: ... n=N`` comment that write_edgelist writes raises n to N, so
+trailing isolated agents survive a round trip). Names that are all something else are
+labels, numbered in order of first appearance and kept in ``meta["labels"]``. A file
+that mixes the two (``2 x3`` among integer ids: usually a stray token) is refused
+unless ``labels=True`` says every name is a label (then ``2`` and ``02`` are two
+agents); ``labels=False`` refuses any name that is not an integer id.
+
+Header. ``header="auto"`` skips a first line that names the columns: one whose fields
+are all column words (``source,target``, ``follower followee``, ``from to weight`` ...),
+or whose node names are not integers while the next line's are. ``header=True`` always
+skips the first data line, ``False`` never does.
+
+Direction. Stored arcs run from speaker to listener: ``u -> v`` means v hears u (v
+follows u), so an agent's out-degree is its follower count. ``arc="follower_followee"``
+reads each line as "u follows v" (a follower export) and reverses it. It matters only
+for directed graphs.
 
 Reading is one pass of NumPy's C parser (``np.loadtxt``): 10M lines take ~1 s
 (~3 s weighted). Only if that fails does a line-by-line pass run, to find and report
 the first bad line, or to number label tokens. Every problem raises
 :class:`~wom_sim.errors.GraphInputError` naming the file and, for a bad line, its
-number, its text and what was expected.
+number, its text and what was expected. What was read (header, labels, dropped lines,
+top accounts by followers) is in ``meta`` and worded by :func:`reading_report`.
 
 Sample use::
 
@@ -29,32 +44,52 @@ import math
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ..errors import GraphInputError
-from ..files import atomic_write
+from ..errors import GraphInputError, MemoryBudgetError, WomSimError
+from ..files import atomic_write, check_input_file
 from .csr import CSRGraph, complete_graph, from_arcs, repeat_index
 
 __all__ = ["read_edgelist", "write_edgelist", "read_npz", "write_npz", "from_networkx",
-           "to_networkx"]
+           "to_networkx", "reading_report", "ARC_READINGS"]
 
 _MAX_ID = 2**31 - 2  # node ids are int32
 _SNIPPET = 60  # characters of a bad line quoted in an error message
 _INT_TOKEN = re.compile(r"[0-9]+\Z")
 _CHECK_CHUNK = 1 << 24  # bytes read at a time when checking that a file is text
 
+#: how a line `u v` is read: u speaks to v (v follows u), or u follows v (reversed)
+ARC_READINGS = ("speaker_listener", "follower_followee")
+#: column names that mark a first line as a header (compared lower-case, unquoted)
+HEADER_WORDS = frozenset("""
+    source target src dst dest destination from to u v i j a b head tail node node1 node2 node_1 node_2
+    id id1 id2 id_1 id_2 from_id to_id source_id target_id user user_id user1 user2 account account_id
+    follower followee follower_id followee_id follows followed following friend friend_id
+    speaker listener sender receiver weight w p prob probability transmissibility
+    """.split())
+#: accounts listed by reading_report
+TOP_ACCOUNTS = 5
+
 
 # ----------------------------------------------------------------------- edge lists
 
 def read_edgelist(path, *, delimiter: str | None = None, weighted: bool = False,
-                  directed: bool = False, rng: np.random.Generator | None = None) -> CSRGraph:
+                  directed: bool = False, header: bool | Literal["auto"] = "auto",
+                  labels: bool | Literal["auto"] = "auto", arc: str = "speaker_listener",
+                  guard: Callable[[int, int], None] | None = None,
+                  rng: np.random.Generator | None = None) -> CSRGraph:
     """Read an edge list (see the module docstring for the format) into a CSRGraph.
 
-    `delimiter`: None or "whitespace" (any run of blanks), or ",". `rng` is accepted
-    like every graph kind's builder takes it, and not used.
+    `delimiter`: None or "whitespace" (any run of blanks), or ",". `header`, `labels`:
+    True, False or "auto" (module docstring). `arc`: "speaker_listener" (u v: v hears u)
+    or "follower_followee" (u v: u follows v). `guard(n, arcs)` is called once the true
+    size is known and before the graph is allocated (the memory guard raises there).
+    `rng` is accepted like every graph kind's builder takes it, and not used.
 
     Undirected edges may be listed in either orientation; repeated edges and
     self-loops are dropped (the first weight seen is kept) and counted in
@@ -66,40 +101,115 @@ def read_edgelist(path, *, delimiter: str | None = None, weighted: bool = False,
     if delimiter == "whitespace":
         delimiter = None
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
-                                  or delimiter in "#\n\r"):
+                                  or delimiter in "#\n\r\"\\"):
         raise ValueError(f"delimiter must be None (any whitespace) or one character such "
                          f"as ',', got {delimiter!r}")
+    if arc not in ARC_READINGS:
+        raise ValueError(f"arc must be one of {ARC_READINGS}, got {arc!r}")
+    if header not in (True, False, "auto") or labels not in (True, False, "auto"):
+        raise ValueError(f"header and labels take True, False or 'auto', got {header!r}, {labels!r}")
     n_cols = 3 if weighted else 2
     _check_text_file(path)
-    parsed = _fast_parse(path, delimiter, weighted)
-    labels = None
-    if parsed is None:  # a bad line, label tokens or negative/huge ids: go line by line
-        u, v, w, labels = _slow_parse(path, delimiter, weighted, n_cols)
+    skip, header_text = _find_header(path, delimiter, weighted, header, labels)
+    parsed = None if labels is True else _fast_parse(path, delimiter, weighted, skip)
+    names = None
+    if parsed is None:  # a bad line, labels, quotes or negative/huge ids: go line by line
+        u, v, w, names = _slow_parse(path, delimiter, weighted, n_cols, skip, labels)
     else:
         u, v, w = parsed
     if u.size == 0:
         raise GraphInputError(f"{path}: no edges found (the file is empty or holds only "
-                              f"comments and blank lines); expected lines 'u v"
+                              f"comments{', a header' if skip else ''} and blank lines); expected lines 'u v"
                               f"{' w' if weighted else ''}'")
-    if labels is None:
+    if names is None:
         top = int(max(u.max(), v.max()))
         if top > _MAX_ID:
             raise GraphInputError(f"{path}: node id {top} is too large (ids must be below "
-                                  f"{_MAX_ID + 1:,}); renumber the nodes, or use "
-                                  f"non-numeric labels")
+                                  f"{_MAX_ID + 1:,}); renumber the nodes, or set labels = true "
+                                  f"to number only the names that appear")
         n = max(top + 1, _header_n(path))
     else:
-        n = len(labels)
+        n = len(names)
+    if arc == "follower_followee":  # "u follows v": v's words reach u
+        u, v = v, u
+    if guard is not None:
+        _guarded(guard, path, n, int(u.size) * (1 if directed else 2), names is not None)
     self_loops = int(np.count_nonzero(u == v))
     g = from_arcs(n, u, v, directed=directed, weights=w, name="edgelist",
                   meta={"path": str(path), "directed": bool(directed),
-                        "weighted": bool(weighted), "edges_read": int(u.size)})
+                        "weighted": bool(weighted), "edges_read": int(u.size),
+                        "header": header_text, "header_auto": header == "auto" and bool(header_text),
+                        "arc": arc})
     per_edge = 1 if directed else 2
     g.meta["self_loops_dropped"] = self_loops
     g.meta["duplicates_dropped"] = int(u.size) - self_loops - g.n_arcs // per_edge
-    if labels is not None:
-        g.meta["labels"] = labels
+    if names is not None:
+        g.meta["labels"] = names
+        g.meta["labels_given"] = labels is True
     return g
+
+
+def _guarded(guard: Callable[[int, int], None], path: Path, n: int, arcs: int, labelled: bool) -> None:
+    """Run the memory guard with the true size; when ids leave most agent numbers
+    unused, say that labels = true would number only the names that appear."""
+    try:
+        guard(n, arcs)
+    except MemoryBudgetError as exc:
+        if not labelled and n > 4 * arcs + 1000:
+            raise MemoryBudgetError(
+                f"{exc}\n  {path}: ids are agent numbers, so the largest id makes {n:,} agents for "
+                f"{arcs:,} arcs; set graph.labels = true to number only the names that appear") from None
+        raise
+
+
+def reading_report(graph: CSRGraph) -> list[str]:
+    """What reading an edge list found, in lines a user reads once: size, the header
+    skipped, labels, dropped lines, agents without edges and the top accounts by
+    followers (so a user sees at once whether the arc direction is right)."""
+    m = graph.meta
+    if "edges_read" not in m:
+        return []
+    directed = graph.directed
+    lines = [f"read {m['path']}: {m['edges_read']:,} edge lines -> {graph.n:,} agents, "
+             f"{graph.n_arcs if directed else graph.n_arcs // 2:,} {'arcs' if directed else 'edges'}"
+             f" ({_direction(m) if directed else 'undirected'})"]
+    if m.get("header"):
+        how = ("auto-detected; graph.header = false reads it as an edge" if m.get("header_auto")
+               else "graph.header = true")
+        lines.append(f"skipped the header line {m['header']!r} ({how})")
+    if "labels" in m:
+        how = "graph.labels = true" if m.get("labels_given") else "non-numeric names"
+        lines.append(f"{len(m['labels']):,} agent labels ({how}), numbered in order of first appearance")
+    dropped = [f"{m[k]:,} {what}" for k, what in (("self_loops_dropped", "self-loops"),
+                                                  ("duplicates_dropped", "repeated edges")) if m.get(k)]
+    if dropped:
+        lines.append("dropped " + " and ".join(dropped))
+    deg = graph.out_degree()
+    isolated = int(np.count_nonzero(deg == 0)) if not directed else int(
+        np.count_nonzero((deg == 0) & (graph.in_degree() == 0)))
+    if isolated:
+        lines.append(f"{isolated:,} agents have no edge" + ("" if "labels" in m else
+                     " (ids that never appear are agents too; graph.labels = true numbers only the names used)"))
+    top = np.argsort(-deg, kind="stable")[:TOP_ACCOUNTS]
+    who = ", ".join(f"{agent_label(graph, int(i))} ({int(deg[i]):,})" for i in top)
+    if directed:
+        other = "speaker_listener" if m.get("arc") == "follower_followee" else "follower_followee"
+        lines.append(f"top accounts by followers: {who}; if these are the accounts that follow most, "
+                     f"set graph.arc = \"{other}\"")
+    else:
+        lines.append(f"most connected: {who}")
+    return lines
+
+
+def _direction(meta: dict) -> str:
+    reading = meta.get("arc", "speaker_listener")
+    return f"directed; each line read as '{reading.replace('_', ' ')}'"
+
+
+def agent_label(graph: CSRGraph, i: int) -> str:
+    """An agent as the user's file named it: its label, else its id."""
+    names = graph.meta.get("labels")
+    return str(names[i]) if names is not None else str(i)
 
 
 _HEADER = re.compile(r"# wom_sim edge list: .*\bn=(\d+),")
@@ -113,11 +223,11 @@ def _header_n(path: Path) -> int:
 
 
 def _check_text_file(path: Path) -> None:
-    """GraphInputError unless path is a readable UTF-8 text file (no NUL bytes)."""
-    if not path.exists():
-        raise GraphInputError(f"{path}: no such file")
-    if path.is_dir():
-        raise GraphInputError(f"{path}: is a directory, expected an edge list file")
+    """GraphInputError unless path is a readable regular UTF-8 text file (no NUL bytes)."""
+    try:
+        check_input_file(path, "edge list file")
+    except WomSimError as exc:
+        raise GraphInputError(str(exc).replace("a folder", "a directory")) from None
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = lines = 0  # bytes and newlines before the current chunk
     chunk = b""
@@ -148,7 +258,56 @@ def _check_text_file(path: Path) -> None:
         raise GraphInputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _fast_parse(path: Path, delimiter: str | None, weighted: bool):
+def _fields(line: str, delimiter: str | None) -> list[str]:
+    """The fields of a line without its comment: split, stripped, unquoted."""
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        return []
+    parts = line.split() if delimiter is None else [x.strip() for x in line.split(delimiter)]
+    return [x[1:-1] if len(x) >= 2 and x[0] == x[-1] == '"' else x for x in parts]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _find_header(path: Path, delimiter: str | None, weighted: bool, header: bool | str,
+                 labels: bool | str) -> tuple[int, str]:
+    """(physical line number of the header line, its text), or (0, "") for none."""
+    if header is False:
+        return 0, ""
+    head: list[tuple[int, str, list[str]]] = []
+    with open(path, encoding="utf-8-sig") as f:
+        for lineno, raw in enumerate(f, start=1):
+            fields = _fields(raw, delimiter)
+            if fields:
+                head.append((lineno, raw.strip(), fields))
+                if len(head) == 2:
+                    break
+    if not head:
+        return 0, ""
+    lineno, text, first = head[0]
+    if header is True:
+        return lineno, text
+    words = [f.lower() for f in first]
+    if all(w in HEADER_WORDS for w in words) and len(first) in (2, 3):
+        return lineno, text
+    if len(head) == 2:
+        second = head[1][2]
+        ints = [bool(_INT_TOKEN.match(t)) for t in first[:2]]
+        if labels is not True and not any(ints) and all(_INT_TOKEN.match(t) for t in second[:2]):
+            return lineno, text
+        if (weighted and len(first) == 3 and len(second) == 3 and not _is_number(first[2])
+                and _is_number(second[2])):
+            return lineno, text
+    return 0, ""
+
+
+def _fast_parse(path: Path, delimiter: str | None, weighted: bool, skip: int):
     """(u, v, w) by NumPy's C parser, or None if anything looks off (then go slow)."""
     dtype: DTypeLike
     arr: np.ndarray
@@ -159,7 +318,7 @@ def _fast_parse(path: Path, delimiter: str | None, weighted: bool):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "input contained no data"
-            arr = np.loadtxt(path, dtype=dtype, comments="#", delimiter=delimiter,
+            arr = np.loadtxt(path, dtype=dtype, comments="#", delimiter=delimiter, skiprows=skip,
                              ndmin=1 if weighted else 2, encoding="utf-8-sig")
     except (ValueError, OverflowError, UnicodeDecodeError):
         return None
@@ -182,27 +341,27 @@ def _fast_parse(path: Path, delimiter: str | None, weighted: bool):
     return np.ascontiguousarray(u), np.ascontiguousarray(v), w
 
 
-def _slow_parse(path: Path, delimiter: str | None, weighted: bool, n_cols: int):
-    """Line by line: report the first bad line, or number non-integer tokens."""
+def _slow_parse(path: Path, delimiter: str | None, weighted: bool, n_cols: int, skip: int,
+                labels: bool | str):
+    """Line by line: report the first bad line, or number label tokens."""
     expected = "'u v w' (w a number in [0, 1])" if weighted else "'u v'"
     sep = "whitespace" if delimiter is None else repr(delimiter)
     tokens: list[str] = []
     weights: list[float] = []
+    first_line: dict[bool, tuple[int, str, str]] = {}  # is an integer id -> (line, raw, token) of its first
     with open(path, encoding="utf-8-sig") as f:
         for lineno, raw in enumerate(f, start=1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
+            if lineno <= skip:
                 continue
-            if delimiter is None:
-                fields = line.split()
-            else:
-                fields = [x.strip() for x in line.split(delimiter)]
+            fields = _fields(raw, delimiter)
+            if not fields:
+                continue
             if len(fields) != n_cols:
                 hint = ""
                 if len(fields) == 3 and not weighted:
-                    hint = " (a weight column? pass weighted=True)"
-                elif len(fields) == 1 and delimiter is None and "," in line:
-                    hint = " (comma separated? pass delimiter=',')"
+                    hint = " (a weight column? set weighted = true)"
+                elif len(fields) == 1 and delimiter is None and "," in raw:
+                    hint = " (comma separated? set delimiter = ',')"
                 raise _bad_line(path, lineno, raw, f"expected {n_cols} fields {expected} "
                                 f"separated by {sep}, found {len(fields)}{hint}")
             if not fields[0] or not fields[1]:
@@ -217,20 +376,36 @@ def _slow_parse(path: Path, delimiter: str | None, weighted: bool, n_cols: int):
                     raise _bad_line(path, lineno, raw, f"weight {fields[2]} is outside "
                                     f"[0, 1]; expected {expected}")
                 weights.append(x)
+            for t in fields[:2]:
+                kind = bool(_INT_TOKEN.match(t))
+                if kind not in first_line:
+                    first_line[kind] = (lineno, raw, t)
+                    if labels is False and not kind:
+                        raise _bad_line(path, lineno, raw, f"node {t!r} is not an integer id "
+                                        f"(labels = false); fix the line, or set labels = true")
             tokens.append(fields[0])
             tokens.append(fields[1])
     w = np.asarray(weights, dtype=np.float32) if weighted else None
     if not tokens:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), w, None
-    if all(_INT_TOKEN.match(t) for t in tokens):
+    if labels is not True and False not in first_line:  # integer ids only
         ids = np.array([int(t) for t in tokens], dtype=object)
         top = max(ids)
         if top > _MAX_ID:
             raise GraphInputError(f"{path}: node id {top} is too large (ids must be below "
-                                  f"{_MAX_ID + 1:,}); renumber the nodes, or use "
-                                  f"non-numeric labels")
+                                  f"{_MAX_ID + 1:,}); renumber the nodes, or set labels = true "
+                                  f"to number only the names that appear")
         ids = ids.astype(np.int64)
         return ids[0::2].copy(), ids[1::2].copy(), w, None
+    if labels == "auto" and True in first_line:  # some integer ids, some labels
+        n_labels = len({t for t in tokens if not _INT_TOKEN.match(t)})
+        n_ids = len({t for t in tokens if _INT_TOKEN.match(t)})
+        (ln_i, _, tok_i), (ln_l, raw_l, tok_l) = first_line[True], first_line[False]
+        raise GraphInputError(
+            f"{path}: node names mix integer ids and labels: {n_ids:,} distinct integer ids (first {tok_i!r}, "
+            f"line {ln_i}) and {n_labels:,} distinct labels (first {tok_l!r}, line {ln_l}: "
+            f"{_snippet(raw_l)!r}). If every name is a label, set labels = true (then '2' and '02' are "
+            f"two agents); otherwise fix the stray lines so that every name is an integer id")
     numbering = dict.fromkeys(tokens)  # first appearance order
     for i, key in enumerate(numbering):
         numbering[key] = i
@@ -238,11 +413,13 @@ def _slow_parse(path: Path, delimiter: str | None, weighted: bool, n_cols: int):
     return ids[0::2].copy(), ids[1::2].copy(), w, list(numbering)
 
 
-def _bad_line(path: Path, lineno: int, raw: str, what: str) -> GraphInputError:
+def _snippet(raw: str) -> str:
     text = raw.rstrip("\r\n")
-    if len(text) > _SNIPPET:
-        text = text[:_SNIPPET - 3] + "..."
-    return GraphInputError(f"{path}, line {lineno}: {what}; the line reads {text!r}")
+    return text if len(text) <= _SNIPPET else text[:_SNIPPET - 3] + "..."
+
+
+def _bad_line(path: Path, lineno: int, raw: str, what: str) -> GraphInputError:
+    return GraphInputError(f"{path}, line {lineno}: {what}; the line reads {_snippet(raw)!r}")
 
 
 def write_edgelist(graph: CSRGraph, path) -> None:
@@ -269,8 +446,8 @@ def write_edgelist(graph: CSRGraph, path) -> None:
             raise ValueError(f"meta['labels'] has {len(labels)} entries for {graph.n} nodes")
         bad = next((x for x in labels if not x or re.search(r"[\s,#]", x)), None)
         if bad is not None:
-            raise ValueError(f"label {bad!r} cannot be written in an edge list (empty, or "
-                             f"contains whitespace, ',' or '#')")
+            raise GraphInputError(f"{path}: label {bad!r} cannot be written in a whitespace-separated edge "
+                                  f"list (empty, or contains whitespace, ',' or '#'); save the graph as .npz")
     header = (f"# wom_sim edge list: {graph.name or 'graph'}, n={graph.n}, "
               f"{'directed' if graph.directed else 'undirected'}, "
               f"{rows.size} {'arcs' if graph.directed else 'edges'}"
@@ -342,10 +519,10 @@ def read_npz(path) -> CSRGraph:
     [0, 1], one per arc; blocks (if any) one non-negative int per node.
     """
     path = Path(path)
-    if not path.exists():
-        raise GraphInputError(f"{path}: no such file")
-    if path.is_dir():
-        raise GraphInputError(f"{path}: is a directory, expected an .npz graph file")
+    try:
+        check_input_file(path, ".npz graph file")
+    except WomSimError as exc:
+        raise GraphInputError(str(exc).replace("a folder", "a directory")) from None
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy array

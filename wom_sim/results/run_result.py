@@ -21,6 +21,7 @@ from ..graphs.csr import repeat_index
 from ..meta import versions
 from ..model.rules import funnel_of
 from ..scenario import Scenario, load_scenario
+from ..seeding import KOL_COLUMNS
 from ..stats import mean_ci
 from ..viz.run import FIGURES, save_run_figures
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: the files of a run folder
-TIMESERIES, REPLICATES, SUMMARY = "timeseries.csv", "replicates.csv", "summary.json"
+TIMESERIES, REPLICATES, SUMMARY, KOLS = "timeseries.csv", "replicates.csv", "summary.json", "kols.csv"
 
 
 @dataclass
@@ -50,6 +51,10 @@ class RunResult:
     kols: list[int] | str  # the KOL ids, or how they were drawn (per replicate)
     funnel: Funnel
     timing: dict[str, float] = field(default_factory=dict)
+    #: what reading the graph found (an edge list's header, labels, top accounts: graphs.io.reading_report)
+    graph_notes: list[str] = field(default_factory=list)
+    #: kols.csv rows (seeding.KOL_COLUMNS): who was paid, in the user's labels
+    kol_table: list[list[Any]] = field(default_factory=list)
 
     # ------------------------------------------------------------ tables
     def metric(self, name: str) -> np.ndarray:
@@ -97,6 +102,7 @@ class RunResult:
             "replicates": int(self.series.shape[0]),
             "steps": int(self.series.shape[1] - 1),
             "kols": self.kols,
+            **({"graph_notes": self.graph_notes} if self.graph_notes else {}),
             "metrics": self.final(),
             "timing": {k: round(v, 4) for k, v in self.timing.items()},
         }
@@ -118,6 +124,8 @@ class RunResult:
             R, T1, _ = self.series.shape
             rows = ([r, t, *self.series[r, t]] for r in range(R) for t in range(T1))
             (stage / REPLICATES).write_text(csv_text(["replicate", "step", *self.metrics], rows))
+            if self.kol_table:
+                (stage / KOLS).write_text(csv_text(KOL_COLUMNS, self.kol_table))
             if plots if plots is not None else self.scenario.output.plots:
                 save_run_figures(self, stage)
             for name, text in (extra or {}).items():
@@ -153,8 +161,13 @@ class RunResult:
         R, T1 = int(summary["replicates"]), int(summary["steps"]) + 1
         series = rows[:, 2:].reshape(R, T1, len(metrics))
         timing = {k: float(v) for k, v in summary.get("timing", {}).items()}
+        kol_table = []
+        if (folder / KOLS).exists():
+            with open(folder / KOLS, newline="") as fh:
+                kol_table = list(csv.reader(fh))[1:]
         return cls(scenario=sc, metrics=metrics, series=series, n_agents=int(summary["n_agents"]),
-                   n_arcs=int(summary["n_arcs"]), kols=summary["kols"], funnel=funnel_of(sc), timing=timing)
+                   n_arcs=int(summary["n_arcs"]), kols=summary["kols"], funnel=funnel_of(sc), timing=timing,
+                   graph_notes=list(summary.get("graph_notes", [])), kol_table=kol_table)
 
     def plot(self, kind: str = "adoption", ax: Axes | None = None) -> Figure:
         """One figure, for a notebook: 'adoption', 'funnel' or 'messages'."""

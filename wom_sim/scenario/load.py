@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, WomSimError
+from ..files import check_input_file
 from .schema import GRAPH_PARAMS, SECTIONS, GraphSpec, Scenario
 from .schema import nearest as _nearest
 
@@ -115,12 +116,20 @@ def validate_dict(raw: dict, source: str = "<dict>", base_dir: Path | None = Non
     return sc
 
 
+#: a scenario is a few KB; anything far larger is the wrong file (and is not read into memory)
+MAX_SCENARIO_BYTES = 10_000_000
+
+
 def read_toml(path: str | Path) -> dict:
     p = Path(path)
     if not p.exists():
         raise ScenarioError(f"{p}: no such scenario file. Check the path (bundled scenarios are in scenarios/).")
     if p.is_dir():
         raise ScenarioError(f"{p}: is a folder, not a scenario file; name a .toml file inside it.")
+    try:
+        check_input_file(p, "scenario file", MAX_SCENARIO_BYTES)
+    except WomSimError as exc:
+        raise ScenarioError(str(exc)) from None
     try:
         data = p.read_bytes()
     except OSError as exc:

@@ -79,6 +79,13 @@ class GraphSpec(_Section):
     delimiter: Literal["whitespace", ","] = Field("whitespace", description="Column separator of the edge list.")
     weighted: bool = Field(False, description="Edge list has a third column: per-arc transmissibility in [0, 1].")
     directed: bool = Field(False, description="Arcs u -> v mean v follows u (erdos_renyi, sbm, chung_lu, edgelist).")
+    header: bool | Literal["auto"] = Field("auto", description="Edge list: skip a first line naming the columns "
+                                           "(auto: detected, e.g. source,target); true always, false never.")
+    labels: bool | Literal["auto"] = Field("auto", description="Edge list: node names are labels (true), integer "
+                                           "ids (false) or either, never mixed (auto).")
+    arc: Literal["speaker_listener", "follower_followee"] = Field(
+        "speaker_listener", description="Edge list, directed: a line 'u v' means v hears u (speaker_listener) or u "
+                                        "follows v (follower_followee: a follower export).")
 
     _path_ok = field_validator("path")(_no_nul)
 
@@ -107,6 +114,9 @@ class GraphSpec(_Section):
                 raise ValueError(f"k = {self.k} must be even (k/2 neighbours on each side of the ring)")
             if self.k >= self.n:
                 raise ValueError(f"k = {self.k} must be below n = {self.n}")
+        if k == "edgelist" and self.arc == "follower_followee" and not self.directed:
+            raise ValueError("arc = 'follower_followee' reads directed arcs; set directed = true "
+                             "(an undirected graph has no direction to reverse)")
         if k == "edgelist" and not self.path:
             raise ValueError("kind = 'edgelist' needs path = 'file.txt' "
                              "(whitespace or comma separated 'u v [w]' lines)")

@@ -14,6 +14,7 @@ add your own with ``wom_sim.catalogs.register_strategy``.
 from __future__ import annotations
 
 from ..catalogs import STRATEGIES
-from .plan import SeedPlan, kol_cost, plan_seeds, prices, select_seeds, strategy
+from .plan import KOL_COLUMNS, SeedPlan, kol_cost, kol_rows, plan_seeds, prices, select_seeds, strategy
 
-__all__ = ["STRATEGIES", "SeedPlan", "kol_cost", "plan_seeds", "prices", "select_seeds", "strategy"]
+__all__ = ["STRATEGIES", "KOL_COLUMNS", "SeedPlan", "kol_cost", "kol_rows", "plan_seeds", "prices", "select_seeds",
+           "strategy"]

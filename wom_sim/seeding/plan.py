@@ -11,6 +11,7 @@ import numpy as np
 from ..catalogs import STRATEGIES
 from ..errors import ScenarioError
 from ..graphs.csr import CSRGraph
+from ..graphs.io import agent_label
 from ..model.metrics import kol_prices
 from ..streams import stream
 
@@ -23,6 +24,22 @@ def strategy(name: str) -> Any:
 def prices(graph: CSRGraph, scenario: Any) -> np.ndarray:
     """Price of every agent as a KOL under the scenario's price model."""
     return kol_prices(graph.out_degree(), scenario.seeding)
+
+
+#: the columns of kols.csv (run and compare-seeding): who was paid, in the user's own labels
+KOL_COLUMNS = ["strategy", "budget", "replicate", "rank", "agent", "followers", "cost"]
+
+
+def kol_rows(graph: CSRGraph, scenario: Any, picks: list[tuple[int | None, np.ndarray]]) -> list[list[Any]]:
+    """Rows of kols.csv for picks [(replicate or None for every replicate, KOL ids best
+    first)]: the agent as the edge list named it, its followers (out-degree) and price."""
+    price = prices(graph, scenario)
+    followers = graph.out_degree()
+    s = scenario.seeding
+    budget = s.budget_money if s.budget_money > 0 else s.budget
+    return [[s.strategy, budget, "" if rep is None else rep, rank, agent_label(graph, int(k)),
+             int(followers[k]), float(price[k])]
+            for rep, kols in picks for rank, k in enumerate(np.asarray(kols).tolist(), start=1)]
 
 
 def kol_cost(graph: CSRGraph, scenario: Any, kols: np.ndarray) -> float:
@@ -81,6 +98,13 @@ class SeedPlan:
         if self.fixed is not None:
             return self.fixed
         return select_seeds(self.graph, self.scenario, stream(self.scenario.scenario.seed, 1, r))
+
+    def kol_table(self) -> list[list[Any]]:
+        """kols.csv rows: the fixed pick, or each replicate's pick (per-replicate strategies)."""
+        if self.fixed is not None:
+            return kol_rows(self.graph, self.scenario, [(None, self.fixed)])
+        return kol_rows(self.graph, self.scenario,
+                        [(r, self.for_replicate(r)) for r in range(self.scenario.scenario.replicates)])
 
     def describe(self) -> list[int] | str:
         """What summary.json records: the KOL ids, or how they were drawn."""
