@@ -122,10 +122,15 @@ def test_a_header_line_is_detected_and_skipped(tmp_path, text, delimiter, n):
     assert any("header" in line for line in io.reading_report(g))
 
 
+def test_column_words_that_name_agents_elsewhere_are_an_edge(tmp_path):
+    g = io.read_edgelist(write(tmp_path, "a b\nb c\nc a\n"))
+    assert g.n == 3 and not g.meta["header"]
+
+
 def test_header_false_reads_the_first_line_as_an_edge_and_true_always_skips(tmp_path):
-    p = write(tmp_path, "from to\nto cy\n")
+    p = write(tmp_path, "from to\nann cy\n")
     assert io.read_edgelist(p).n == 2
-    assert io.read_edgelist(p, header=False).n == 3
+    assert io.read_edgelist(p, header=False).n == 4
     assert io.read_edgelist(write(tmp_path, "5 6\n0 1\n"), header=True).n == 2
 
 
@@ -172,6 +177,19 @@ def test_a_valid_integer_file_never_takes_the_line_by_line_path(tmp_path, monkey
     pw = tmp_path / "bigw.txt"
     pw.write_text("\n".join(f"{a},{b},0.5" for a, b in rows[:1000].tolist()))
     assert io.read_edgelist(pw, delimiter=",", weighted=True).weights.max() == 0.5
+
+
+def test_a_valid_label_file_never_takes_the_line_by_line_path(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("slow path used")
+    monkeypatch.setattr(io, "_slow_parse", boom)
+    p = tmp_path / "people.csv"
+    p.write_bytes(b'\xef\xbb\xbfsource,target\r\n"ann", bob  # first\r\nbob ,cy\r\n\r\n# note\r\ncy,ann\r\n')
+    g = io.read_edgelist(p, delimiter=",")
+    assert g.meta["labels"] == ["ann", "bob", "cy"] and g.meta["header"] == "source,target"
+    assert edges_by_label(g) == {frozenset(e) for e in [("ann", "bob"), ("bob", "cy"), ("cy", "ann")]}
+    w = io.read_edgelist(write(tmp_path, "a b 0.5\nb c 1\n"), weighted=True, header=False)
+    assert w.weights.tolist() == [0.5, 0.5, 1.0, 1.0]
 
 
 # ------------------------------------------------------------ edge list: bad input
