@@ -159,6 +159,7 @@ def test_bad_options_exit_2_with_the_fix(tmp_path, args, needle):
     r = cli(*[a.format(scen=scen, grid=grid) for a in args], "-o" if args[0] != "run" else "--quiet",
             *([tmp_path / "o"] if args[0] != "run" else []))
     assert r.exit_code == 2 and needle in r.output and "bug" not in r.output, r.output
+    assert not (tmp_path / "o").exists(), "a refused command leaves no folder behind"
 
 
 @pytest.mark.parametrize("key", ["seeding.kol_reach", "wom.transmissibility"])

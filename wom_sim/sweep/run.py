@@ -139,7 +139,12 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
     points = points if points is not None else expand(sc)
     keys = list(dict.fromkeys(k for p in points for k in p.values))
     check_grid_fits([(p.folder, p.scenario) for p in points], 1 if scheduler else workers)
-    done = prepare_folder(out, sc, points, resume, force)
+    ex = make_executor(workers, scheduler)  # first: an unreachable scheduler leaves no folder behind
+    try:
+        done = prepare_folder(out, sc, points, resume, force)
+    except BaseException:
+        ex.shutdown(cancel=True)
+        raise
     (out / "points").mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / MARKER, "written by wom-sim; --force may replace the files it wrote here\n")
     manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), "keys": keys,
@@ -158,7 +163,6 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
     seconds: dict[int, float] = {i: 0.0 for i in todo}
     cpu: dict[int, float] = {i: 0.0 for i in todo}
     t0 = time.perf_counter()
-    ex = make_executor(workers, scheduler)
     futures: dict[Any, Unit] = {}
     try:
         queue = list(units)
