@@ -180,7 +180,9 @@ def claim_folder(out: str | Path, *, force: bool = False, default: bool = False,
 
 
 def fmt(x: float) -> str:
-    """Deterministic number text: integers as integers, else 10 significant digits."""
+    """Deterministic number text: integers as integers, else 10 significant digits;
+    an undefined number (NaN: e.g. a 95% interval of fewer than 3 replicates) is "nan",
+    which pandas, numpy, R and Python's float() all read back as NaN."""
     x = float(x)
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import errno
 import functools
+import math
 import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -187,6 +188,41 @@ def run_grid(label: str, out: Path, quiet: bool, job: Callable[[Any], Any]) -> A
         how = "terminated" if isinstance(exc, Terminated) else "interrupted"
         fail(f"{how}: {done} finished point(s) are saved in {out}/points/. "
              f"Run the same command with --resume to finish the rest.", 143 if how == "terminated" else 130)
+
+
+def _defined(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def interval_cell(lo: float | None, hi: float | None, spec: str = ",.1f") -> str:
+    """A 95% interval as a table shows it: "[2.1, 7.9]", or "n/a" where it is undefined
+    (too few replicates: wom_sim.stats.MIN_REPLICATES)."""
+    if not (_defined(lo) and _defined(hi)):
+        return "n/a"
+    return f"[{lo:{spec}}, {hi:{spec}}]"
+
+
+def mean_pm(mean: float, lo: float | None, hi: float | None, spec: str = ",.0f") -> str:
+    """A mean with its 95% half-width: "120 ±14", or "120 ± n/a". A count's interval
+    cut at 0 is no longer symmetric, and a "±" would reach below 0: it is shown whole,
+    "12 [0, 31]"."""
+    if lo is None or hi is None or not (_defined(lo) and _defined(hi)):
+        return f"{mean:{spec}} ± n/a"
+    if abs((mean - lo) - (hi - mean)) > 1e-6 * max(1.0, abs(hi - lo), abs(mean)):  # (CSV text keeps 10 digits)
+        return f"{mean:{spec}} {interval_cell(lo, hi, spec)}"
+    return f"{mean:{spec}} ±{(hi - lo) / 2:{spec}}"
+
+
+def print_interval_note(console: Any, replicates: int, cells: Iterable[str] = ()) -> None:
+    """The footnotes under a table: why its intervals are "n/a", and what "[low, high]"
+    means among mean_pm `cells` (nothing when neither happens)."""
+    from ..stats import interval_note
+    note = interval_note(replicates)
+    if note:
+        console.print(note, highlight=False, soft_wrap=True)
+    if any("[" in c for c in cells):
+        console.print("mean [low, high]: a count's 95% interval, cut at 0 (a count is never negative), so it is "
+                      "shown whole instead of ± half its width.", highlight=False, soft_wrap=True, markup=False)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")

@@ -2,12 +2,22 @@
 local processes or Dask)."""
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import click
 
-from .common import friendly, grid_options, grid_setup, run_grid, shown
+from .common import (
+    friendly,
+    grid_options,
+    grid_setup,
+    interval_cell,
+    mean_pm,
+    print_interval_note,
+    run_grid,
+    shown,
+)
 
 
 @click.command()
@@ -37,21 +47,28 @@ def _print_sweep(out: Path, manifest: dict, elapsed: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..scenario import StepUnit
     from ..sweep import read_table
     _, rows = read_table(out)
     keys = manifest["keys"]
-    table = Table(title=f"{shown(manifest['scenario']['scenario']['name'])}: {len(rows)} points")
+    meta = manifest["scenario"]["scenario"]
+    step_unit = StepUnit.from_json(manifest)
+    when = "" if "scenario.steps" in keys else f", after {step_unit.count(meta['steps'])}"
+    table = Table(title=f"{shown(meta['name'])}: {len(rows)} points{when}")
     for k in keys:
-        table.add_column(k.split(".")[-1], justify="right")
+        table.add_column(step_unit.key(k, short=True), justify="right")
     columns = ["adopters", "negative_reach", "rejected", "npv"]
     for m in columns:
         table.add_column(f"{m.replace('_', ' ')}\n(± 95% half-width)", justify="right")
+    cells: list[str] = []
     for r in rows:
-        table.add_row(*[r[k] for k in keys], *[
-            f"{float(r[m + '_mean']):,.0f} ±{(float(r[m + '_ci_high']) - float(r[m + '_ci_low'])) / 2:,.0f}"
-            for m in columns])
+        row = [mean_pm(float(r[m + "_mean"]), float(r[m + "_ci_low"]), float(r[m + "_ci_high"])) for m in columns]
+        table.add_row(*[r[k] for k in keys], *row)
+        cells += row
     console = Console()
     console.print(table)
+    print_interval_note(console, min(int(p["values"].get("scenario.replicates", meta["replicates"]))
+                                     for p in manifest["points"]), cells)
     console.print(f"wrote {out}/: sweep.csv, manifest.json, points/ ({len(rows)} folders) and plots "
                   f"({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
@@ -92,25 +109,30 @@ def _print_comparison(cmp, elapsed: float) -> None:
     from rich.table import Table
 
     from ..compare import BASELINE, ranked
-    from ..stats import mean_ci
+    from ..model.metrics import metric_ci
     console = Console()
     unit = "money" if cmp.money else "KOLs"
     ia, inpv = cmp.metrics.index("adopters"), cmp.metrics.index("npv")
+    cells: list[str] = []
     for b in cmp.budgets:
-        table = Table(title=f"Budget {b:g} {unit}: ranked by final adopters (paired 95% CI vs {BASELINE})")
+        table = Table(title=f"Budget {b:g} {unit}: ranked by final adopters after {cmp.unit.count(cmp.steps)} "
+                            f"(paired 95% CI vs {BASELINE})")
         for col in ("#", "strategy", "adopters", "lift vs random", "NPV", "KOLs", "cost", "pick time"):
             table.add_column(col, justify="right" if col not in ("strategy",) else "left")
         for rank, s in enumerate(ranked(cmp, b), 1):
-            m, lo, hi = mean_ci(cmp.finals[(s, b)][:, ia])
+            m, lo, hi = metric_ci(cmp.finals[(s, b)][:, ia], "adopters")
             lift, llo, lhi = cmp.lift(s, b, "adopters")
             base = cmp.finals[(BASELINE, b)][:, ia].mean()
             pct = f" ({lift / base:+.1%})" if base else ""
             ch = cmp.choices[(s, b)]
             npv = cmp.finals[(s, b)][:, inpv].mean()
-            table.add_row(str(rank), s, f"{m:,.0f} ±{(hi - lo) / 2:,.0f}",
-                          "—" if s == BASELINE else f"{lift:+,.0f} [{llo:+,.0f}, {lhi:+,.0f}]{pct}",
+            paired = interval_cell(llo, lhi, "+,.0f")
+            cells.append(mean_pm(float(m), float(lo), float(hi)))
+            table.add_row(str(rank), s, cells[-1],
+                          "—" if s == BASELINE else f"{lift:+,.0f} {paired}{pct}",
                           f"{npv:,.0f}", f"{ch.n_kols:g}", f"{ch.cost:,.0f}", f"{ch.seconds:.2f} s")
         console.print(table)
+    print_interval_note(console, cmp.replicates, cells)
     console.print(f"wrote {cmp.out}/comparison.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 
@@ -146,36 +168,58 @@ def _print_response(bench, elapsed: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..response import BASELINE, jump
-    from ..stats import mean_ci
+    from ..model.metrics import metric_ci
+    from ..response import BASELINE, largest_rise
+    from ..stats import MIN_REPLICATES
     console = Console()
+    u = bench.unit
     columns = ["negative_reach", "rejected", "adopters", "npv", "responses"]
     idx = [bench.metrics.index(m) for m in columns]
     base = bench.finals[(BASELINE, 0)]
+    shown_cells: list[str] = []
     for p in bench.policies:
-        table = Table(title=f"{p.label}: final metrics by response delay (mean ± 95% half-width)")
-        table.add_column("delay", justify="right")
+        table = Table(title=f"{shown(p.label)}: final metrics by response delay in {u.many} (mean ± 95% half-width)")
+        table.add_column(f"delay ({u.many})", justify="right")
         for metric in columns:
             table.add_column(metric.replace("_", " "), justify="right")
         rows = [("none", base)] + [(str(d), bench.finals[(p.label, d)]) for d in bench.delays]
         for name, fin in rows:
             cells = []
-            for i in idx:
-                m, lo, hi = mean_ci(fin[:, i])
-                cells.append(f"{m:,.0f} ±{(hi - lo) / 2:,.0f}")
+            for i, metric in zip(idx, columns):
+                m, lo, hi = metric_ci(fin[:, i], metric)
+                cells.append(mean_pm(float(m), float(lo), float(hi)))
             table.add_row(name, *cells)
+            shown_cells += cells
         console.print(table)
-        j = jump(bench, p.label)
-        if j:
-            console.print(f"  negative reach jumps most between delay {j[0]} and {j[1]} (+{j[2]:,.0f} agents)",
-                          highlight=False)
+        r = largest_rise(bench, p.label)
+        if r is None:
+            continue
+        between = f"between {r.before} and {u.count(r.after)}"
+        paired = f"paired 95% interval [{r.lo:+,.0f}, {r.hi:+,.0f}]"
+        if r.is_jump:
+            text = f"negative reach jumps most {between}: {r.rise:+,.0f} agents ({paired})"
+        elif not math.isfinite(r.lo):
+            text = f"no jump is called: a paired 95% interval needs at least {MIN_REPLICATES} replicates"
+        elif r.hi < 0:
+            text = (f"no jump in negative reach: it falls as the delay grows (its largest change, {r.rise:+,.0f} "
+                    f"agents {between}, has {paired})")
+        else:
+            text = (f"no jump in negative reach: its largest rise, {r.rise:+,.0f} agents {between}, is within the "
+                    f"noise ({paired} includes 0)")
+        console.print(f"  {text}", highlight=False, soft_wrap=True)
+    print_interval_note(console, bench.replicates, shown_cells)
     th = bench.theory
     if th:
-        Ts = ", ".join(f"d={d}: {T:.3f}" for d, T in th["T_by_delay"].items())
+        Ts = ", ".join(f"d = {u.count(d)}: {T:.3f}" for d, T in th["T_by_delay"].items())
         console.print(f"percolation (cascade mode): effective T(d) = {Ts}", highlight=False, soft_wrap=True)
         console.print(f"  generating-function threshold T_c = <k>/(<k^2>-<k>) = {th['T_c_generating_function']:.4f}: "
-                      f"critical delay {th['critical_delay_generating_function']}", highlight=False)
+                      f"critical delay {_delay(th['critical_delay_generating_function'], u)}", highlight=False)
         if "T_c_erdos_renyi" in th:
             console.print(f"  Erdős–Rényi threshold 1/c = {th['T_c_erdos_renyi']:.4f}: critical delay "
-                          f"{th['critical_delay_erdos_renyi']}", highlight=False)
+                          f"{_delay(th['critical_delay_erdos_renyi'], u)}", highlight=False)
     console.print(f"wrote {bench.out}/response.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
+
+
+def _delay(d, unit) -> str:
+    """A critical delay in the step's unit ("3 hours"); theory may find none."""
+    return unit.count(d) if isinstance(d, (int, float)) else str(d)

@@ -7,7 +7,18 @@ from pathlib import Path
 import click
 
 from ..errors import WomSimError
-from .common import force_option, friendly, load, safe, set_option, shown, slug, with_bar
+from .common import (
+    force_option,
+    friendly,
+    interval_cell,
+    load,
+    print_interval_note,
+    safe,
+    set_option,
+    shown,
+    slug,
+    with_bar,
+)
 
 
 @click.command()
@@ -63,8 +74,9 @@ def _print_table(res, elapsed: float, out: Path) -> None:
 
     from ..model.metrics import HEADLINE
     m = res.final()
-    table = Table(title=f"{shown(res.scenario.scenario.name)}: after {res.series.shape[1] - 1} steps, "
-                        f"{res.series.shape[0]} replicates, N = {res.n_agents:,}")
+    R, T = res.series.shape[0], res.series.shape[1] - 1
+    table = Table(title=f"{shown(res.scenario.scenario.name)}: after {res.scenario.scenario.unit.count(T)}, "
+                        f"{R} replicate{'' if R == 1 else 's'}, N = {res.n_agents:,}")
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("95% interval", justify="right")
@@ -73,9 +85,10 @@ def _print_table(res, elapsed: float, out: Path) -> None:
         v = m[name]
         lo, hi = v["ci95"]
         share = "" if name == "npv" else f"{v['mean'] / res.n_agents:.1%}"
-        table.add_row(name, f"{v['mean']:,.1f}", f"[{lo:,.1f}, {hi:,.1f}]", share)
+        table.add_row(name, f"{v['mean']:,.1f}", interval_cell(lo, hi), share)
     console = Console()
     console.print(table)
+    print_interval_note(console, R)
     files = sorted(p.name for p in out.iterdir())
     console.print(f"wrote {out}/: {', '.join(files)}  ({elapsed:.1f} s; graph {res.timing['graph_s']:.2f} s, "
                   f"simulate {res.timing['simulate_s']:.2f} s)", highlight=False, soft_wrap=True)

@@ -57,9 +57,13 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
     from ..teach.tables import get
     for rec, rows in zip(res.records, res.stages):
         click.echo(f"{rec.kind.upper()}: adopters {get(rows, 'adopters').text()}, aware {get(rows, 'aware').text()} "
-                   f"of {res.n_agents:,} agents after {rec.series.shape[1] - 1} steps "
+                   f"of {res.n_agents:,} agents after {rec.scenario.scenario.unit.count(rec.series.shape[1] - 1)} "
                    f"({rec.series.shape[0]} replicates)")
     if res.paired is not None:
         click.echo(f"SICAS minus AISAS, paired: {res.paired.text()} adopters")
+    from ..stats import interval_note
+    note = interval_note(res.records[0].series.shape[0], "means alone, no interval")
+    if note:
+        click.echo(note)
     click.echo(f"wrote {res.out}/: {', '.join(res.files)} ({time.perf_counter() - t0:.1f} s)")
     click.echo(f"open {res.out / 'handout.md'} to teach from it")

@@ -7,90 +7,105 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from ..graphs.csr import CSRGraph
-from ..stats import mean_ci
-from ..sweep import Point
+from ..model.metrics import metric_ci
 from ..sweep.table import point_band
 from ..viz import style
-from ..viz.figure import new_figure, save_figure
+from ..viz.figure import (
+    band_caption,
+    count_axis,
+    draw_series,
+    error_bars,
+    mark_coincident,
+    new_figure,
+    save_figure,
+    step_axis,
+)
 
 
-def save_comparison_plots(cmp: Any, points: list[Point], budget_key: str, graph: CSRGraph) -> list[Path]:
-    """compare-seeding figures: final adopters and NPV per strategy (per budget, 95%
-    intervals); adoption curves per strategy; spread against budget; the chosen KOLs'
-    degree distribution against the population's (on `graph`, the grid's graph)."""
-    out = Path(cmp.out)
-    paths: list[Path] = []
+def comparison_figures(cmp: Any) -> dict[str, Figure]:
+    """compare-seeding figures, by name: final adopters and NPV per strategy (per
+    budget, 95% intervals); adoption curves per strategy; spread against budget; the
+    chosen KOLs' degree distribution against the population's (the grid's graph)."""
+    figs: dict[str, Figure] = {}
     unit = "currency" if cmp.money else "KOLs"
     styles = style.series_styles(cmp.strategies)
     colours = {s: styles[s]["color"] for s in cmp.strategies}
+    caption = band_caption(cmp.replicates)
 
-    # 1. final adopters and NPV per strategy, grouped by budget
+    # 1. final adopters and NPV per strategy, grouped by budget (bars side by side: none hides another)
     fig, axes = new_figure(13, 4.8, dpi=100, nrows=1, ncols=2)
     width = 0.8 / len(cmp.strategies)
     for ax, metric, ylabel in ((axes[0], "adopters", "final adopters (agents)"),
                                (axes[1], "npv", "NPV (currency units)")):
         i = cmp.metrics.index(metric)
         for j, s in enumerate(cmp.strategies):
-            stats = [mean_ci(cmp.finals[(s, b)][:, i]) for b in cmp.budgets]
-            m = np.array([float(x[0]) for x in stats])
-            err = np.array([[m_ - float(x[1]) for m_, x in zip(m, stats)],
-                            [float(x[2]) - m_ for m_, x in zip(m, stats)]])
+            m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), metric)
             ax.bar(np.arange(len(cmp.budgets)) + (j - (len(cmp.strategies) - 1) / 2) * width, m, width,
-                   yerr=err, capsize=2, label=s, color=colours[s])
+                   yerr=error_bars(m, lo, hi), capsize=2, label=s, color=colours[s])
         ax.set_xticks(np.arange(len(cmp.budgets)), [fmt_budget(b) for b in cmp.budgets])
         ax.set_xlabel(f"budget ({unit})")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{metric} by strategy (mean, 95% interval)", fontsize=10)
+        ax.set_title(f"{metric} by strategy ({band_caption(cmp.replicates, '95% interval')})", fontsize=10)
+        count_axis(ax, metric)
     axes[0].legend(fontsize=8)
-    paths += save_figure(fig, out / "strategies_final.png")
+    figs["strategies_final"] = fig
 
     # 2. adoption curves per strategy, one panel per budget
     fig, axes = new_figure(5 * len(cmp.budgets), 4.2, dpi=100, nrows=1, ncols=len(cmp.budgets), squeeze=False)
-    by_key = {(p.scenario.seeding.strategy, p.values[budget_key]): p for p in points}
     for ax, b in zip(axes[0], cmp.budgets):
-        for s in cmp.strategies:
-            steps, mean, lo, hi = point_band(out / "points" / by_key[(s, b)].folder, "adopters")
-            ax.plot(steps, mean, label=s, color=colours[s], linestyle=styles[s]["linestyle"])
-            ax.fill_between(steps, lo, hi, alpha=0.2, color=colours[s], linewidth=0)
-        ax.set_xlabel("step")
-        ax.set_ylabel("adopters (agents)")
         ax.set_title(f"budget {fmt_budget(b)} {unit}", fontsize=10)
+        draw_series(ax, {s: point_band(cmp.folders[(s, b)], "adopters") for s in cmp.strategies}, styles)
+        step_axis(ax, cmp.unit)
+        ax.set_ylabel("adopters (agents)")
+        count_axis(ax)
     axes[0][0].legend(fontsize=8)
-    fig.suptitle("Adoption over time per strategy (mean, 95% band)")
-    paths += save_figure(fig, out / "strategies_adoption.png")
+    fig.suptitle(f"Adoption over time per strategy ({caption})")
+    figs["strategies_adoption"] = fig
 
     # 3. spread against budget
     fig, ax = new_figure(7, 4.5, dpi=100)
+    ax.set_title(f"Spread against budget ({caption})")
     i = cmp.metrics.index("adopters")
+    series = {}
     for s in cmp.strategies:
-        stats = [mean_ci(cmp.finals[(s, b)][:, i]) for b in cmp.budgets]
-        ax.plot(cmp.budgets, [float(x[0]) for x in stats], label=s, **styles[s])
-        ax.fill_between(cmp.budgets, [float(x[1]) for x in stats], [float(x[2]) for x in stats],
-                        alpha=0.2, color=colours[s], linewidth=0)
+        m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), "adopters")
+        series[s] = (np.array(cmp.budgets, dtype=float), m, lo, hi)
+    draw_series(ax, series, styles)
     ax.set_xlabel(f"budget ({unit})")
     ax.set_ylabel("final adopters (agents)")
-    ax.set_title("Spread against budget (mean, 95% band)")
+    count_axis(ax)
     ax.legend(fontsize=8)
-    paths += save_figure(fig, out / "spread_vs_budget.png")
+    figs["spread_vs_budget"] = fig
 
     # 4. chosen KOLs' degree distribution against the population's (largest budget)
-    deg = graph.out_degree()
-    fig, ax = new_figure(7, 4.5, dpi=100)
-    _ccdf(ax, deg, "population", style.NEUTRAL, lw=2)
-    b = cmp.budgets[-1]
-    for s in cmp.strategies:
-        ch = cmp.choices[(s, b)]
-        if ch.kols is not None and ch.kols.size:
-            _ccdf(ax, deg[ch.kols], s, colours[s])
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("followers (out-degree)")
-    ax.set_ylabel("fraction with at least this many (CCDF)")
-    ax.set_title(f"Chosen KOLs' followers vs the population (budget {fmt_budget(b)} {unit})", fontsize=10)
-    ax.legend(fontsize=8)
-    paths += save_figure(fig, out / "kol_degrees.png")
+    if cmp.degrees is not None:
+        deg = cmp.degrees
+        fig, ax = new_figure(7, 4.5, dpi=100)
+        b = cmp.budgets[-1]
+        ax.set_title(f"Chosen KOLs' followers vs the population (budget {fmt_budget(b)} {unit})", fontsize=10)
+        drawn = {"population": _ccdf(ax, deg, "population", {"color": style.NEUTRAL, "lw": 2})}
+        for s in cmp.strategies:
+            ch = cmp.choices[(s, b)]
+            if ch.kols is not None and ch.kols.size:
+                drawn[s] = _ccdf(ax, deg[ch.kols], s, styles[s])
+        mark_coincident(ax, {s: c for s, c in drawn.items() if c is not None and s != "population"})
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("followers (out-degree)")
+        ax.set_ylabel("fraction with at least this many (CCDF)")
+        ax.legend(fontsize=8)
+        if any(c is not None for c in drawn.values()):  # no followers anywhere: no figure
+            figs["kol_degrees"] = fig
+    return figs
+
+
+def save_comparison_plots(cmp: Any) -> list[Path]:
+    """Write comparison_figures(cmp) as PNG files into the comparison's folder."""
+    paths: list[Path] = []
+    for name, fig in comparison_figures(cmp).items():
+        paths += save_figure(fig, Path(cmp.out) / f"{name}.png")
     return paths
 
 
@@ -99,9 +114,12 @@ def fmt_budget(b: float) -> str:
     return f"{b:g}" if isinstance(b, float) else str(b)
 
 
-def _ccdf(ax: Axes, values: np.ndarray, label: str, colour: Any, lw: float = 1.2) -> None:
+def _ccdf(ax: Axes, values: np.ndarray, label: str, look: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The complementary CDF of positive values as a step line; its (x, y), or None when
+    there is nothing to draw."""
     v = np.sort(values[values > 0])
     if v.size == 0:
-        return
+        return None
     frac = 1.0 - np.arange(v.size) / v.size
-    ax.step(v, frac, where="post", label=label, color=colour, lw=lw)
+    ax.step(v, frac, where="post", label=label, **{"lw": 1.2, "ms": 4, **look})
+    return v, frac

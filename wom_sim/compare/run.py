@@ -26,7 +26,8 @@ from ..execution.cache import GraphCache
 from ..execution.memory import check_grid_fits
 from ..execution.run import make_graph
 from ..files import write_csv
-from ..scenario import Scenario, load_scenario, nearest
+from ..model.metrics import metric_ci
+from ..scenario import Scenario, StepUnit, load_scenario, nearest
 from ..seeding import KOL_COLUMNS, SeedPlan, kol_cost, kol_rows, plan_seeds
 from ..stats import mean_ci
 from ..sweep import Point, expand, final_rows, run_sweep
@@ -58,6 +59,14 @@ class Comparison:
     choices: dict[tuple[str, float], Choice] = field(default_factory=dict)
     finals: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)  # (R, M) at the last step
     money: bool = False
+    folders: dict[tuple[str, float], Path] = field(default_factory=dict)  # each point's run folder
+    degrees: np.ndarray | None = None  # the graph's out-degrees (followers), for the KOLs' figure
+    unit: StepUnit = field(default_factory=StepUnit)  # what a step is: "hour"
+    steps: int = 0
+
+    @property
+    def replicates(self) -> int:
+        return int(next(iter(self.finals.values())).shape[0])
 
     def lift(self, strategy: str, budget: float, metric: str) -> tuple[float, float, float]:
         """Paired difference strategy - random over replicates: mean and 95% interval."""
@@ -176,15 +185,18 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
               plots=False, progress=progress, kols=lambda p: fixed[p.index], points=points)
 
     out = Path(out)
-    cmp = Comparison(out, [], budgets, strategies, choices, money=money)
+    cmp = Comparison(out, [], budgets, strategies, choices, money=money, unit=sc.scenario.unit,
+                     steps=sc.scenario.steps, degrees=cache.graph(points[0].scenario).out_degree())
     for p in points:
         metrics, finals = final_rows(out / "points" / p.folder)
+        key = (p.scenario.seeding.strategy, p.values[budget_key])
         cmp.metrics = metrics
-        cmp.finals[(p.scenario.seeding.strategy, p.values[budget_key])] = finals
+        cmp.finals[key] = finals
+        cmp.folders[key] = out / "points" / p.folder
     write_comparison(cmp)
     write_csv(out / KOLS_CSV, KOL_COLUMNS, [row for ch in choices.values() for row in ch.table])
     if plots:
-        save_comparison_plots(cmp, points, budget_key, cache.graph(points[0].scenario))
+        save_comparison_plots(cmp)
     return cmp
 
 
@@ -194,7 +206,7 @@ def write_comparison(cmp: Comparison) -> Path:
     for b in cmp.budgets:
         for s in cmp.strategies:
             ch = cmp.choices[(s, b)]
-            m, lo, hi = mean_ci(cmp.finals[(s, b)])
+            m, lo, hi = metric_ci(cmp.finals[(s, b)], cmp.metrics)
             for i, metric in enumerate(cmp.metrics):
                 lift, llo, lhi = cmp.lift(s, b, metric)
                 base = float(cmp.finals[(BASELINE, b)][:, i].mean())

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..funnels import Funnel
+from ..stats import mean_ci
 
 #: what an engine counts at every step, before the stage counts (one per stage code)
 COUNTERS = ["aware", "adopters", "new_adopters", "negative_reach", "new_pos_messages", "new_neg_messages",
@@ -37,6 +38,26 @@ def unit(metric: str) -> str:
     if metric == "net_sentiment":
         return "share of messages"
     return "agents"
+
+
+#: metrics that can be negative: money and a balance of messages. Every other metric is a
+#: count (agents, messages, responses), whose 95% interval stops at 0.
+SIGNED = frozenset({"npv", "net_sentiment"})
+
+
+def is_count(metric: str) -> bool:
+    """Whether a metric counts something (so it cannot be negative, and its axis starts at 0)."""
+    return metric not in SIGNED
+
+
+def metric_ci(values: np.ndarray, metrics: str | list[str], axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """stats.mean_ci of metric values over replicates, every count's interval clipped
+    at 0. `metrics` names the metric (one name), or the last axis's metrics (a list)."""
+    if isinstance(metrics, str):
+        lower: float | np.ndarray = 0.0 if is_count(metrics) else -np.inf
+    else:
+        lower = np.array([0.0 if is_count(m) else -np.inf for m in metrics])
+    return mean_ci(values, axis=axis, lower=lower)
 
 
 #: counters that are flows (reset every step); the others are states

@@ -8,82 +8,118 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
-from ..stats import mean_ci
-from ..sweep.table import point_band
+from ..model.metrics import metric_ci, unit
+from ..results import RunResult
 from ..viz import style
-from ..viz.figure import new_figure, save_figure
+from ..viz.figure import (
+    band_caption,
+    count_axis,
+    draw_series,
+    error_bars,
+    integer_axis,
+    mark_coincident,
+    marker_size,
+    new_figure,
+    save_figure,
+    step_axis,
+)
+from ..viz.run import has_messages
 
 
-def save_response_plots(bench: Any) -> list[Path]:
-    """bench-response figures: the phase-transition figure (negative reach, rejected,
-    adopters, NPV against delay per policy, 95% bands, the no-response level dashed,
-    the percolation critical delay marked); negative messages over time per delay;
-    responses made against negative reach avoided (cost against benefit)."""
-    out = Path(bench.out)
-    paths: list[Path] = []
-    styles = style.series_styles([p.label for p in bench.policies])
-    colours = {p.label: styles[p.label]["color"] for p in bench.policies}
+def response_figures(bench: Any) -> dict[str, Figure]:
+    """bench-response figures, by name: the phase-transition figure (negative reach,
+    rejected, adopters, NPV against delay per policy, 95% bands, the no-response level
+    dashed, the percolation critical delay marked); negative messages over time per
+    delay (not made when no message was sent, as in Bass mode); responses made against
+    negative reach avoided (cost against benefit)."""
+    figs: dict[str, Figure] = {}
+    labels = [p.label for p in bench.policies]
+    styles = style.series_styles(labels)
     delays = np.array(bench.delays)
+    u = bench.unit
+    caption = band_caption(bench.replicates)
 
     fig, axes = new_figure(12, 8, dpi=100, nrows=2, ncols=2)
-    for ax, metric, unit in zip(axes.flat, ("negative_reach", "rejected", "adopters", "npv"),
-                                ("agents", "agents", "agents", "currency units")):
+    for ax, metric in zip(axes.flat, ("negative_reach", "rejected", "adopters", "npv")):
         i = bench.metrics.index(metric)
+        ax.set_title(metric.replace("_", " "), fontsize=10)
+        series = {}
         for p in bench.policies:
-            stats = [mean_ci(bench.finals[(p.label, d)][:, i]) for d in bench.delays]
-            m = np.array([float(x[0]) for x in stats])
-            ax.plot(delays, m, ms=4, label=p.label, **styles[p.label])
-            ax.fill_between(delays, [float(x[1]) for x in stats], [float(x[2]) for x in stats],
-                            alpha=0.2, color=colours[p.label], linewidth=0)
+            m, lo, hi = metric_ci(np.stack([bench.finals[(p.label, d)][:, i] for d in bench.delays], axis=1), metric)
+            series[p.label] = (delays, m, lo, hi)
+        draw_series(ax, series, styles)
         base = bench.finals[(bench.baseline, 0)][:, i].mean()
         ax.axhline(base, ls="--", color=style.NEUTRAL, lw=1, label="no response")
         crit = bench.theory.get("critical_delay_generating_function")
         if crit is not None:
-            ax.axvline(crit, ls=":", color=style.NEGATIVE, lw=1, label=f"percolation: T(d) > T_c from d = {crit}")
+            ax.axvline(crit, ls=":", color=style.NEGATIVE, lw=1,
+                       label=f"percolation: T(d) > T_c from d = {u.count(crit)}")
         if delays.max() > 8 * max(delays[delays > 0].min(initial=1), 1):
             ax.set_xscale("symlog", linthresh=1)
             ax.set_xticks(delays, [str(d) for d in bench.delays])
             ax.minorticks_off()
-        ax.set_xlabel("response delay (steps)")
-        ax.set_ylabel(f"{metric.replace('_', ' ')} ({unit})")
-        ax.set_title(metric.replace("_", " "), fontsize=10)
+        else:
+            integer_axis(ax)
+        ax.set_xlabel(f"response delay ({u.many})")
+        ax.set_ylabel(f"{metric.replace('_', ' ')} ({unit(metric)})")
+        count_axis(ax, metric)
     axes.flat[0].legend(fontsize=8)
-    fig.suptitle("Response delay: final metrics per policy (mean, 95% band)")
-    paths += save_figure(fig, out / "response_delay.png")
+    fig.suptitle(f"Response delay: final metrics per policy ({caption})")
+    figs["response_delay"] = fig
 
     # negative messages over time, one line per delay (first policy)
     p0 = bench.policies[0]
-    fig, ax = new_figure(8, 4.5, dpi=100)
-    cmap = matplotlib.colormaps["viridis"].resampled(max(len(bench.delays), 2))
-    for j, d in enumerate(bench.delays):
-        steps, mean, lo, hi = point_band(bench.folders[(p0.label, d)], "new_neg_messages")
-        ax.plot(steps, mean, color=cmap(j), label=f"delay {d}")
-        ax.fill_between(steps, lo, hi, color=cmap(j), alpha=0.15, linewidth=0)
-    ax.set_xlabel("step")
-    ax.set_ylabel("negative messages per step (count)")
-    ax.set_title(f"Negative word of mouth over time ({p0.label}; mean, 95% band)")
-    ax.legend(fontsize=7, ncol=2)
-    paths += save_figure(fig, out / "negative_messages.png")
+    runs = {d: RunResult.load(bench.folders[(p0.label, d)]) for d in bench.delays}
+    if any(has_messages(res) for res in runs.values()):
+        fig, ax = new_figure(8, 4.5, dpi=100)
+        ax.set_title(f"Negative word of mouth over time ({p0.label}; {caption})")
+        cmap = matplotlib.colormaps["viridis"].resampled(max(len(bench.delays), 2))
+        names = {d: f"answered after {u.count(d)}" for d in bench.delays}
+        look = style.series_styles(list(names.values()))
+        series = {}
+        for j, (d, res) in enumerate(runs.items()):
+            look[names[d]]["color"] = matplotlib.colors.to_hex(cmap(j))
+            m, lo, hi = metric_ci(res.metric("new_neg_messages"), "new_neg_messages")
+            series[names[d]] = (np.arange(m.size), m, lo, hi)
+        draw_series(ax, series, look, alpha=0.15)
+        step_axis(ax, u)
+        ax.set_ylabel(f"negative messages {u.per} (count)")
+        count_axis(ax)
+        ax.legend(fontsize=7, ncol=2)
+        figs["negative_messages"] = fig
 
     # cost against benefit
     fig, ax = new_figure(7.5, 5, dpi=100)
+    ax.set_title("Cost against benefit (paired 95% intervals)")
     ir = bench.metrics.index("responses")
-    for p in bench.policies:
-        xs, ys, below, above = [], [], [], []
+    points = {}
+    for k, p in enumerate(bench.policies):
+        xs, ys, lows, highs = [], [], [], []
         for d in bench.delays:
             xs.append(bench.finals[(p.label, d)][:, ir].mean())
             m, l_, h_ = bench.avoided(p.label, d)
             ys.append(m)
-            below.append(m - l_)
-            above.append(h_ - m)
-        ax.errorbar(xs, ys, yerr=[below, above], ms=4, capsize=2, label=p.label, **styles[p.label])
+            lows.append(l_)
+            highs.append(h_)
+        ax.errorbar(xs, ys, yerr=error_bars(ys, lows, highs), ms=marker_size(k, len(labels)), capsize=2,
+                    label=p.label, **styles[p.label])
         for x, y, d in zip(xs, ys, bench.delays):
-            ax.annotate(f"d={d}", (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax.annotate(u.count(d), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        points[p.label] = (xs, ys)
+    mark_coincident(ax, points)
     ax.axhline(0, color="#999999", lw=0.8)
     ax.set_xlabel("responses made (count, mean per replicate)")
     ax.set_ylabel("negative reach avoided vs no response (agents)")
-    ax.set_title("Cost against benefit (paired 95% intervals)")
     ax.legend(fontsize=8)
-    paths += save_figure(fig, out / "cost_benefit.png")
+    figs["cost_benefit"] = fig
+    return figs
+
+
+def save_response_plots(bench: Any) -> list[Path]:
+    """Write response_figures(bench) as PNG files into the bench's folder."""
+    paths: list[Path] = []
+    for name, fig in response_figures(bench).items():
+        paths += save_figure(fig, Path(bench.out) / f"{name}.png")
     return paths

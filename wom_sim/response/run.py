@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -21,8 +21,9 @@ from ..catalogs import POLICIES
 from ..errors import WomSimError
 from ..execution.run import make_graph
 from ..files import write_csv
+from ..model.metrics import metric_ci
 from ..model.theory import delay_theory
-from ..scenario import Scenario, load_scenario, nearest
+from ..scenario import Scenario, StepUnit, load_scenario, nearest
 from ..stats import mean_ci
 from ..sweep import expand, final_rows, run_sweep
 from .figures import save_response_plots
@@ -99,6 +100,11 @@ class Bench:
     folders: dict[tuple[str, int], Path] = field(default_factory=dict)
     theory: dict[str, Any] = field(default_factory=dict)
     baseline: str = BASELINE  # the policy every other is measured against (run once)
+    unit: StepUnit = field(default_factory=StepUnit)  # what a step (and so a delay) is: "hours"
+
+    @property
+    def replicates(self) -> int:
+        return int(self.finals[(BASELINE, 0)].shape[0])
 
     def avoided(self, label: str, delay: int, metric: str = "negative_reach") -> tuple[float, float, float]:
         """Paired reduction against no response: baseline - policy, mean and 95% CI."""
@@ -135,6 +141,10 @@ def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
         policies = [p if isinstance(p, PolicySpec) else parse_policies(p)[0] for p in policies]
     if isinstance(delays, str):
         delays = parse_delays(delays)
+    if all(spec.name == BASELINE for spec in policies):
+        raise WomSimError(f"--policies {','.join(p.label for p in policies) or 'none'}: '{BASELINE}' is the baseline "
+                          "and always runs; name at least one policy to measure against it, e.g. "
+                          "--policies fixed_delay,capacity:C=5")
     combos: list[dict[str, Any]] = [{"response.policy": BASELINE, "response.delay": 0}]
     labels: list[tuple[str, int]] = [(BASELINE, 0)]
     for spec in policies:
@@ -147,7 +157,7 @@ def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
     run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force, plots=False,
               progress=progress, points=points)
     out = Path(out)
-    bench = Bench(out, [p for p in policies if p.name != BASELINE], delays)
+    bench = Bench(out, [p for p in policies if p.name != BASELINE], delays, unit=sc.scenario.unit)
     for p, key in zip(points, labels):
         bench.metrics, bench.finals[key] = final_rows(out / "points" / p.folder)
         bench.folders[key] = out / "points" / p.folder
@@ -160,24 +170,51 @@ def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
     return bench
 
 
-def jump(bench: Bench, label: str, metric: str = "negative_reach") -> tuple[int, int, float] | None:
-    """The consecutive delays between which `metric` rises most."""
-    i = bench.metrics.index(metric)
-    means = [bench.finals[(label, d)][:, i].mean() for d in bench.delays]
-    if len(means) < 2:
+class Rise(NamedTuple):
+    """The largest rise of a metric between consecutive delays: the delays, the mean
+    rise, and its paired 95% interval (NaN with fewer than 3 replicates)."""
+    before: int
+    after: int
+    rise: float
+    lo: float
+    hi: float
+
+    @property
+    def is_jump(self) -> bool:
+        """A jump is a rise beyond the noise: its paired 95% interval lies above 0."""
+        return bool(self.rise > 0 and np.isfinite(self.lo) and self.lo > 0)
+
+
+def largest_rise(bench: Bench, label: str, metric: str = "negative_reach") -> Rise | None:
+    """The consecutive delays between which `metric` rises most (in the mean), with the
+    paired 95% interval of that rise: replicate r of every delay runs on the same
+    random numbers (stream (seed, 2, r)), so the rise is measured replicate by
+    replicate. None with fewer than two delays."""
+    if len(bench.delays) < 2:
         return None
-    k = int(np.argmax(np.diff(means)))
-    return bench.delays[k], bench.delays[k + 1], float(means[k + 1] - means[k])
+    i = bench.metrics.index(metric)
+    finals = np.stack([bench.finals[(label, d)][:, i] for d in bench.delays])  # (delays, R)
+    rises = np.diff(finals, axis=0)
+    k = int(np.argmax(rises.mean(axis=1)))
+    m, lo, hi = mean_ci(rises[k])
+    return Rise(bench.delays[k], bench.delays[k + 1], float(m), float(lo), float(hi))
+
+
+def jump(bench: Bench, label: str, metric: str = "negative_reach") -> Rise | None:
+    """The consecutive delays between which `metric` rises most, if that rise is a jump:
+    its paired 95% interval excludes 0 (Rise.is_jump); else None."""
+    r = largest_rise(bench, label, metric)
+    return r if r is not None and r.is_jump else None
 
 
 def write_response_csv(bench: Bench) -> Path:
     """response.csv: policy, delay, metric, mean, ci_low, ci_high (the baseline first)."""
     rows = []
     for label, d in [(BASELINE, 0)] + [(p.label, d) for p in bench.policies for d in bench.delays]:
-        m, lo, hi = mean_ci(bench.finals[(label, d)])
+        m, lo, hi = metric_ci(bench.finals[(label, d)], bench.metrics)
         for i, metric in enumerate(bench.metrics):
             rows.append([label, d, metric, m[i], lo[i], hi[i]])
     return write_csv(bench.out / RESPONSE_CSV, ["policy", "delay", "metric", "mean", "ci_low", "ci_high"], rows)
 
 
-__all__ = ["bench_response", "parse_policies", "parse_delays", "jump", "Bench", "PolicySpec"]
+__all__ = ["bench_response", "parse_policies", "parse_delays", "jump", "largest_rise", "Rise", "Bench", "PolicySpec"]

@@ -19,10 +19,10 @@ from ..files import claim_folder, csv_text, staged_folder
 from ..funnels import Funnel
 from ..graphs.csr import repeat_index
 from ..meta import versions
+from ..model.metrics import metric_ci
 from ..model.rules import funnel_of
 from ..scenario import Scenario, load_scenario
 from ..seeding import KOL_COLUMNS
-from ..stats import mean_ci
 from ..viz.run import FIGURES, save_run_figures
 
 if TYPE_CHECKING:
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 #: the files of a run folder
 TIMESERIES, REPLICATES, SUMMARY, KOLS = "timeseries.csv", "replicates.csv", "summary.json", "kols.csv"
+
+
+def _bound(x: float) -> float | None:
+    """An interval bound for JSON: None where it is undefined (JSON has no NaN)."""
+    return float(x) if np.isfinite(x) else None
 
 
 @dataclass
@@ -62,9 +67,11 @@ class RunResult:
         return self.series[:, :, self.metrics.index(name)]
 
     def final(self) -> dict[str, dict[str, Any]]:
-        """Each metric at the last step: {"mean": ..., "ci95": [low, high]}."""
-        mean, lo, hi = mean_ci(self.series[:, -1, :])
-        return {m: {"mean": float(mean[i]), "ci95": [float(lo[i]), float(hi[i])]}
+        """Each metric at the last step: {"mean": ..., "ci95": [low, high]}; a count's
+        interval stops at 0, and with fewer than 3 replicates it is [None, None] (no
+        interval is meaningful: wom_sim.stats)."""
+        mean, lo, hi = metric_ci(self.series[:, -1, :], self.metrics)
+        return {m: {"mean": float(mean[i]), "ci95": [_bound(lo[i]), _bound(hi[i])]}
                 for i, m in enumerate(self.metrics)}
 
     @property
@@ -84,7 +91,7 @@ class RunResult:
         return df
 
     def _timeseries_rows(self) -> Iterator[tuple[int, str, float, float, float]]:
-        mean, lo, hi = mean_ci(self.series)
+        mean, lo, hi = metric_ci(self.series, self.metrics)
         for t in range(self.series.shape[1]):
             for i, m in enumerate(self.metrics):
                 yield t, m, mean[t, i], lo[t, i], hi[t, i]
@@ -96,6 +103,7 @@ class RunResult:
         return {
             "scenario": sc.to_dict(),
             "seed": sc.scenario.seed,
+            **sc.scenario.unit.to_json(),
             "versions": versions(),
             "n_agents": self.n_agents,
             "n_arcs": self.n_arcs,

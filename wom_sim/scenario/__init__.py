@@ -16,6 +16,7 @@ from .load import (
 )
 from .schema import (
                    GRAPH_PARAMS,
+                   IN_STEPS,
                    SECTIONS,
                    EconomicsSpec,
                    FunnelSpec,
@@ -25,11 +26,13 @@ from .schema import (
                    Scenario,
                    ScenarioMeta,
                    SeedingSpec,
+                   StepUnit,
                    WomSpec,
                    nearest,
+                   plural,
 )
 
 __all__ = ["Scenario", "load_scenario", "validate_dict", "read_toml", "parse_override", "apply_overrides",
            "apply_point", "sweep_points", "bundled_path", "defaults_table", "nearest", "SECTIONS", "GRAPH_PARAMS",
            "ScenarioMeta", "GraphSpec", "FunnelSpec", "WomSpec", "SeedingSpec", "ResponseSpec", "EconomicsSpec",
-           "OutputSpec"]
+           "OutputSpec", "StepUnit", "IN_STEPS", "plural"]

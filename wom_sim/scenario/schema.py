@@ -10,6 +10,7 @@ import difflib
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,6 +32,83 @@ def _no_nul(v: str) -> str:
     return v
 
 
+#: a unit of time as tables and axes print it: a word or two of letters, hyphens inside
+#: words, one space between them; so it can carry no escape sequence and no markup
+_UNIT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?: [^\W\d_]+(?:-[^\W\d_]+)*)?")
+UNIT_MAX = 20
+
+
+def _unit_word(v: str | None) -> str | None:
+    if v is None:
+        return v
+    if len(v) > UNIT_MAX or not _UNIT.fullmatch(v):
+        raise ValueError(f"{v!r} is not a unit of time: give a word or two of letters (hyphens inside a word), at "
+                         f"most {UNIT_MAX} characters, e.g. 'hour', 'day', 'half-day' or 'business day'")
+    return v
+
+
+def plural(word: str) -> str:
+    """The English plural of a unit: hour -> hours, inch -> inches, story -> stories,
+    business day -> business days (-es after s, x, z, ch, sh; -ies after a consonant
+    and y; else -s). An irregular one is given as scenario.step_label_plural.
+
+    >>> [plural(w) for w in ("day", "week", "inch", "story", "business day")]
+    ['days', 'weeks', 'inches', 'stories', 'business days']
+    """
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2].lower() not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+#: scenario keys measured in steps (their columns and axes carry the step unit)
+IN_STEPS = frozenset({"scenario.steps", "response.delay", "wom.active_steps"})
+
+
+@dataclass(frozen=True)
+class StepUnit:
+    """What one step is called, singular and plural ("hour", "hours"): every table,
+    axis and handout that shows a number of steps, or a time in steps, says it with
+    this (scenario.step_label).
+
+    >>> u = StepUnit("hour", "hours")
+    >>> u.count(1), u.count(4), u.per, u.key("response.delay"), u.key("seeding.budget")
+    ('1 hour', '4 hours', 'per hour', 'response.delay (hours)', 'seeding.budget')
+    """
+    one: str = "step"
+    many: str = "steps"
+
+    def of(self, n: float) -> str:
+        """The word for n steps: "hour" for 1, "hours" otherwise."""
+        return self.one if n == 1 else self.many
+
+    def count(self, n: float) -> str:
+        """n steps in words: "1 hour", "4 hours"."""
+        return f"{n:g} {self.of(n)}"
+
+    @property
+    def per(self) -> str:
+        """A rate's unit: "per hour"."""
+        return f"per {self.one}"
+
+    def key(self, key: str, short: bool = False) -> str:
+        """A scenario key as a column or axis name, with the unit of keys measured in
+        steps: "response.delay (hours)" (short: "delay (hours)")."""
+        name = key.rsplit(".", 1)[-1] if short else key
+        return f"{name} ({self.many})" if key in IN_STEPS else name
+
+    def to_json(self) -> dict[str, str]:
+        """What summary.json, manifest.json and lesson.json record of the unit."""
+        return {"step_label": self.one, "step_label_plural": self.many}
+
+    @classmethod
+    def from_json(cls, d: dict) -> StepUnit:
+        """The unit recorded in a summary or manifest (files without one: "step")."""
+        one = d.get("step_label") or "step"
+        return cls(one, d.get("step_label_plural") or plural(one))
+
+
 class ScenarioMeta(_Section):
     name: str = Field("unnamed scenario", description="Title shown in reports and plots.")
     seed: int = Field(0, ge=0, le=2**63 - 1,
@@ -42,6 +120,20 @@ class ScenarioMeta(_Section):
     engine: Literal["numpy", "mesa"] = Field("numpy",
                                              description="numpy: vectorized core for any size; mesa: agent engine for "
                                                          "teaching (small graphs).")
+    step_label: str = Field("step",
+                            description="What one step stands for (hour, day, week), used in every table, axis and "
+                                        "handout: 'after 4 hours'. A word or two of letters, at most 20 characters; "
+                                        "the plural adds -s (-es after s, x, z, ch, sh; -ies after a consonant + y).")
+    step_label_plural: str | None = Field(None,
+                                          description="The plural of step_label where that rule gets it wrong "
+                                                      "(default: the rule).")
+
+    _unit_ok = field_validator("step_label", "step_label_plural")(_unit_word)
+
+    @property
+    def unit(self) -> StepUnit:
+        """The step's unit, singular and plural."""
+        return StepUnit(self.step_label, self.step_label_plural or plural(self.step_label))
 
 
 def nearest(word: object, choices: Iterable[str]) -> str:

@@ -2,13 +2,15 @@
 value of the other keys), and a heatmap of each metric for a two-key grid."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..model.metrics import unit
-from ..viz import style
-from ..viz.figure import new_figure, save_figure
+from ..scenario import StepUnit
+from ..viz.figure import Series, band_caption, count_axis, draw_series, integer_axis, new_figure, save_figure
 from .table import read_table
 
 SWEEP_METRICS = ["adopters", "aware", "negative_reach", "rejected", "npv", "responses"]
@@ -21,40 +23,55 @@ def _numeric(values: list[str]) -> np.ndarray | None:
         return None
 
 
-def save_sweep_plots(out: Path, keys: list[str]) -> list[Path]:
-    """sweep_<key>.png for each swept key, and heatmap_<metric>.png for a two-key grid."""
+def _recorded(out: Path) -> tuple[StepUnit, int]:
+    """The step unit and the replicates per point, as the sweep's manifest records them."""
+    try:
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return StepUnit(), 0
+    return StepUnit.from_json(manifest), int(manifest.get("scenario", {}).get("scenario", {}).get("replicates", 0))
+
+
+def sweep_figures(out: Path, keys: list[str], step_unit: StepUnit | None = None) -> dict[str, Figure]:
+    """sweep_<key> for each swept key, and heatmap_<metric> for a two-key grid, from
+    sweep.csv (the step unit: `step_unit`, else the one manifest.json records)."""
     header, rows = read_table(out)
-    paths: list[Path] = []
+    recorded, replicates = _recorded(out)
+    step_unit = step_unit or recorded
+    figs: dict[str, Figure] = {}
     for key in keys:
         others = [k for k in keys if k != key]
         groups: dict[tuple, list[dict]] = {}
         for row in rows:
             groups.setdefault(tuple(row[k] for k in others), []).append(row)
         shown = list(groups.items())[:8]
-        styles = style.series_styles([str(g) for g, _ in shown])
         fig, axes = new_figure(13, 7, dpi=100, nrows=2, ncols=3)
+        whole = True
         for ax, metric in zip(axes.flat, SWEEP_METRICS):
+            ax.set_title(metric.replace("_", " "), fontsize=10)
+            series: dict[str, Series] = {}
             for gval, grows in shown:
                 xs_raw = [r[key] for r in grows]
                 xs = _numeric(xs_raw)
                 pos = xs if xs is not None else np.arange(len(xs_raw))
-                mean = np.array([float(r[f"{metric}_mean"]) for r in grows])
-                lo = np.array([float(r[f"{metric}_ci_low"]) for r in grows])
-                hi = np.array([float(r[f"{metric}_ci_high"]) for r in grows])
+                whole = whole and xs is not None and bool(np.all(np.mod(xs, 1) == 0))
                 order = np.argsort(pos, kind="stable")
-                label = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in zip(others, gval)) or None
-                st = styles[str(gval)]
-                line, = ax.plot(pos[order], mean[order], ms=3, label=label, **st)
-                ax.fill_between(pos[order], lo[order], hi[order], alpha=0.2, color=line.get_color(), linewidth=0)
+                mean, lo, hi = (np.array([float(r[f"{metric}_{s}"]) for r in grows])[order]
+                                for s in ("mean", "ci_low", "ci_high"))
+                label = ", ".join(f"{k.split('.')[-1]}={v}" for k, v in zip(others, gval)) or metric
+                series[label] = (pos[order], mean, lo, hi)
                 if xs is None:
                     ax.set_xticks(np.arange(len(xs_raw)), xs_raw, rotation=30)
-            ax.set_xlabel(key)
+            draw_series(ax, series, ms=5)
+            if whole:
+                integer_axis(ax)
+            ax.set_xlabel(step_unit.key(key))
             ax.set_ylabel(f"{metric.replace('_', ' ')} ({unit(metric)})")
-            ax.set_title(metric.replace("_", " "), fontsize=10)
+            count_axis(ax, metric)
         if others and len(groups) > 1:
             axes.flat[0].legend(fontsize=7)
-        fig.suptitle(f"Final metrics against {key} (mean over replicates, 95% band)")
-        paths += save_figure(fig, Path(out) / f"sweep_{key.replace('.', '_')}.png")
+        fig.suptitle(f"Final metrics against {step_unit.key(key)} ({band_caption(replicates or 3)} over replicates)")
+        figs[f"sweep_{key.replace('.', '_')}"] = fig
     if len(keys) == 2:
         a, b = keys
         av = list(dict.fromkeys(r[a] for r in rows))
@@ -67,9 +84,17 @@ def save_sweep_plots(out: Path, keys: list[str]) -> list[Path]:
             im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
             ax.set_xticks(np.arange(len(bv)), bv)
             ax.set_yticks(np.arange(len(av)), av)
-            ax.set_xlabel(b)
-            ax.set_ylabel(a)
+            ax.set_xlabel(step_unit.key(b))
+            ax.set_ylabel(step_unit.key(a))
             fig.colorbar(im, ax=ax, label=f"{metric.replace('_', ' ')} ({unit(metric)}, mean)")
             ax.set_title(f"{metric.replace('_', ' ')} over the {a} x {b} grid")
-            paths += save_figure(fig, Path(out) / f"heatmap_{metric}.png")
+            figs[f"heatmap_{metric}"] = fig
+    return figs
+
+
+def save_sweep_plots(out: Path, keys: list[str], step_unit: StepUnit | None = None) -> list[Path]:
+    """sweep_<key>.png for each swept key, and heatmap_<metric>.png for a two-key grid."""
+    paths: list[Path] = []
+    for name, fig in sweep_figures(out, keys, step_unit).items():
+        paths += save_figure(fig, Path(out) / f"{name}.png")
     return paths

@@ -147,7 +147,7 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
         raise
     (out / "points").mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / MARKER, "written by wom-sim; --force may replace the files it wrote here\n")
-    manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), "keys": keys,
+    manifest = {"scenario": json.loads(json.dumps(sc.to_dict())), **sc.scenario.unit.to_json(), "keys": keys,
                 "points": [{"index": p.index, "values": p.values, "folder": f"points/{p.folder}"} for p in points],
                 "complete": False}
     atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -198,7 +198,7 @@ def run_sweep(scenario: Scenario | dict | str | Path, out: str | Path, *, worker
     ex.shutdown()
     write_table(out, points, keys)
     if plots:
-        save_sweep_plots(out, keys)
+        save_sweep_plots(out, keys, sc.scenario.unit)
     manifest["complete"] = True
     manifest["elapsed_s"] = round(time.perf_counter() - t0, 3)
     atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")

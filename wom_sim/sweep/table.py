@@ -1,24 +1,29 @@
 """sweep.csv: one row per point (the swept values, then mean, ci_low and ci_high of
 every metric), built from the points' summary.json files in point order, so a resumed
-sweep writes the same bytes; and the final metrics of each replicate of a point."""
+sweep writes the same bytes; and the final metrics of each replicate of a point.
+An interval that is undefined (fewer than 3 replicates) is written "nan", as in every
+CSV file wom-sim writes."""
 from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..files import fmt, write_csv
+from ..model.metrics import metric_ci
 from ..results import RunResult
-from ..stats import mean_ci
 from .grid import Point
 
 SWEEP_CSV = "sweep.csv"
 
 
 def _cell(v: Any) -> str:
+    if v is None:  # an undefined interval bound in summary.json
+        return fmt(math.nan)
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, str):
@@ -59,5 +64,5 @@ def final_rows(folder: Path) -> tuple[list[str], np.ndarray]:
 def point_band(folder: Path, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(steps, mean, ci_low, ci_high) of one metric over a point's replicates."""
     res = RunResult.load(folder)
-    mean, lo, hi = mean_ci(res.metric(metric))
+    mean, lo, hi = metric_ci(res.metric(metric), metric)
     return np.arange(mean.size), mean, lo, hi

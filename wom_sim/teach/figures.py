@@ -16,9 +16,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..funnels import Funnel
-from ..stats import mean_ci
+from ..model.metrics import metric_ci
+from ..scenario import StepUnit
 from ..viz import style
-from ..viz.figure import new_figure
+from ..viz.figure import band_caption, count_axis, draw_series, new_figure, step_axis
 from ..viz.style import ACTION, DONE, FUNNELS, NEG_SHARE, NEGATIVE, POSITIVE, REJECTED, UNAWARE, stage_colour
 from . import tables
 from .recorder import MAX_LAG, FunnelRecord
@@ -56,7 +57,7 @@ def _stack(ax, rec: FunnelRecord, ymax: float) -> None:
                  edgecolor="white", linewidth=0.3)
     ax.set_xlim(0, steps[-1])
     ax.set_ylim(0, ymax)
-    ax.set_xlabel("step")
+    step_axis(ax, rec.scenario.scenario.unit)
     ax.set_ylabel("agents (mean over replicates)")
     ax.set_title(f"{_fname(rec.kind)}: agents per stage over time", fontsize=11)
     handles, labs = ax.get_legend_handles_labels()
@@ -119,28 +120,30 @@ def funnel_figure(recs: list[FunnelRecord], convs: list[list[tables.Row]]):
 # ------------------------------------------------------------------ differences
 
 
-def _band(ax, values: np.ndarray, label: str, colour: str) -> None:
-    mean, lo, hi = mean_ci(values)
-    steps = np.arange(mean.size)
-    ax.plot(steps, mean, color=colour, label=label, lw=2)
-    ax.fill_between(steps, lo, hi, color=colour, alpha=0.25, linewidth=0)
-
-
-def _floor(ax, values: list[np.ndarray], note: str) -> None:
-    """Counts start at 0; a panel of zeros says why instead of showing a bare line."""
-    top = max(float(np.max(v)) for v in values)
-    if top <= 0:
+def _bands(ax, recs: list[FunnelRecord], values: list[np.ndarray], unit: StepUnit, note: str = "") -> None:
+    """One count per funnel over time (mean, 95% band), in the funnels' colours, each
+    line its own style; on an axis from 0. A panel of zeros says why (`note`) instead
+    of showing a bare line."""
+    names = [_fname(r.kind) for r in recs]
+    styles = style.series_styles(names)
+    series = {}
+    for name, rec, v in zip(names, recs, values):
+        styles[name]["color"] = FUNNELS[rec.kind]
+        mean, lo, hi = metric_ci(v, "count")
+        series[name] = (np.arange(mean.size), mean, lo, hi)
+    draw_series(ax, series, styles, alpha=0.25, lw=2)
+    step_axis(ax, unit)
+    if note and max(float(np.max(v)) for v in values) <= 0:
         ax.set_ylim(0, 1)
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", fontsize=10, color=style.NEUTRAL)
-    else:
-        ax.set_ylim(bottom=-0.03 * top)  # a line at 0 (AISAS) stays visible above the axis
+    count_axis(ax)
 
 
 #: one bar of _rate_bars: (label, measured rate, colour, hatch)
 _Bar = tuple[str, tables.Row, str, str | None]
 
 
-def _rate_bars(ax, groups: list[tuple[str, list[_Bar]]], title: str) -> None:
+def _rate_bars(ax, groups: list[tuple[str, list[_Bar]]], title: str, unit: StepUnit) -> None:
     """Bars of measured rates with 95% intervals, the rule's value as a black tick."""
     width = 0.8 / max(len(b) for _, b in groups)
     shown_rule = False
@@ -161,7 +164,7 @@ def _rate_bars(ax, groups: list[tuple[str, list[_Bar]]], title: str) -> None:
                 shown_rule = True
     ax.set_xticks(range(len(groups)), [g for g, _ in groups], fontsize=8)
     ax.tick_params(axis="x", pad=22)
-    ax.set_ylabel("advance probability per step (%)")
+    ax.set_ylabel(f"advance probability {unit.per} (%)")
     ax.set_ylim(0, max(60, ax.get_ylim()[1]))
     ax.set_title(title, fontsize=10)
     if shown_rule:
@@ -173,22 +176,19 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
     the net effect: (a) brand sensing, (b) messages at stage 3, (c) real-time sharing,
     (d) the skip to Action."""
     fig, axes = new_figure(16, 9.5, dpi=120, nrows=2, ncols=3)
+    u = recs[0].scenario.scenario.unit
+    caption = band_caption(recs[0].series.shape[0])
     ax = axes[0, 0]
-    for rec in recs:
-        _band(ax, rec.metric("adopters"), _fname(rec.kind), FUNNELS[rec.kind])
-    ax.set_xlabel("step")
-    ax.set_ylabel("adopters (agents, ever bought)")
-    ax.set_title(("Net effect: adopters" if len(recs) > 1 else "Adopters") + " over time (mean, 95% band)",
+    ax.set_title(("Net effect: adopters" if len(recs) > 1 else "Adopters") + f" over time ({caption})",
                  fontsize=10)
+    _bands(ax, recs, [rec.metric("adopters") for rec in recs], u)
+    ax.set_ylabel("adopters (agents, ever bought)")
     ax.legend(fontsize=9, loc="upper left")
 
     ax = axes[0, 1]
-    for rec in recs:
-        _band(ax, rec.sensed, _fname(rec.kind), FUNNELS[rec.kind])
-    _floor(ax, [r.sensed for r in recs], "nobody is sensed under AISAS")
-    ax.set_xlabel("step")
-    ax.set_ylabel("agents sensed by the brand (count)")
     ax.set_title("(a) The brand senses consumers\n(agents sensed so far; AISAS has no sensing)", fontsize=10)
+    _bands(ax, recs, [rec.sensed for rec in recs], u, "nobody is sensed under AISAS")
+    ax.set_ylabel("agents sensed by the brand (count)")
     ax.legend(fontsize=9, loc="upper left")
 
     by = {rec.kind: {r.key: r for r in d} for rec, d in zip(recs, diffs)}
@@ -206,7 +206,7 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
                 bars.append((f"{_fname(rec.kind)}\nsensed", rows[f"adv{k}_sensed"], c, "//"))
         groups.append((f"stage {k}: " + " | ".join(names), bars))
     _rate_bars(axes[0, 2], groups,
-               "(a) ... which lifts the advance at stages 2 and 3\n(agent-steps without a peer message)")
+               f"(a) ... which lifts the advance at stages 2 and 3\n(agent-{u.many} without a peer message)", u)
 
     P = recs[0].funnel.n_pre
     groups = []
@@ -217,7 +217,7 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
                        [("no message", rows["adv3_no_message"], c, None),
                         ("peer message", rows["adv3_message"], c, "..")]))
     _rate_bars(axes[1, 0], groups, "(b) Peers' messages act on Connect & Communicate, not on Search\n"
-                                   "(stage 3, agents the brand had not sensed)")
+                                   "(stage 3, agents the brand had not sensed)", u)
 
     ax = axes[1, 1]
     width = 0.8 / len(recs)
@@ -231,18 +231,15 @@ def differences_figure(recs: list[FunnelRecord], diffs: list[list[tables.Row]]):
                 ax.text(xi, s + 1.5, f"{s:.0f}%", ha="center", fontsize=8)
     ax.set_xticks(range(MAX_LAG + 1), [str(i) for i in range(MAX_LAG)] + [f"{MAX_LAG}+"])
     ax.set_ylim(0, 115)
-    ax.set_xlabel("steps from purchase to first telling")
+    ax.set_xlabel(f"{u.many} from purchase to first telling")
     ax.set_ylabel("buyers who shared (%)")
-    ax.set_title("(c) Sharing is real time under SICAS\n(AISAS buyers first tell one step later)", fontsize=10)
+    ax.set_title(f"(c) Sharing is real time under SICAS\n(AISAS buyers first tell one {u.one} later)", fontsize=10)
     ax.legend(fontsize=9)
 
     ax = axes[1, 2]
-    for rec in recs:
-        _band(ax, rec.skips, _fname(rec.kind), FUNNELS[rec.kind])
-    _floor(ax, [r.skips for r in recs], "no jumps under AISAS")
-    ax.set_xlabel("step")
-    ax.set_ylabel("jumps to Action (agents, cumulative)")
     ax.set_title("(d) The funnel is not a line: jumps from Sense\nstraight to Action (AISAS has no skip)", fontsize=10)
+    _bands(ax, recs, [rec.skips for rec in recs], u, "no jumps under AISAS")
+    ax.set_ylabel("jumps to Action (agents, cumulative)")
     ax.legend(fontsize=9, loc="upper left")
 
     sc = recs[0].scenario
@@ -306,7 +303,8 @@ def network_figure(recs: list[FunnelRecord], xy: np.ndarray, edges: np.ndarray, 
             ax.scatter(xy[kol_mask, 0], xy[kol_mask, 1], s=size * 6, c=[colours[k] for k in np.flatnonzero(kol_mask)],
                        marker="*", edgecolors="black", linewidths=0.8, zorder=4)
             c = _category_counts(f, cat)
-            ax.set_title(f"{_fname(rec.kind)} · step {t}\naware {c['aware']} · telling good news {c['pos']}, "
+            when = f"{rec.scenario.scenario.unit.one} {t}"
+            ax.set_title(f"{_fname(rec.kind)} · {when}\naware {c['aware']} · telling good news {c['pos']}, "
                          f"bad news {c['neg']} · done {c['done']} · rejected {c['rej']}", fontsize=10)
             ax.set_aspect("equal")
             ax.set_xticks([])
@@ -340,5 +338,5 @@ def _legend(recs: list[FunnelRecord]) -> list[Any]:
           Patch(color=DONE, label="Done: bought, told all"),
           Patch(color=REJECTED, label="Rejected"),
           Line2D([], [], marker="*", ls="", color="white", markeredgecolor="black", markersize=13,
-                 label="KOL (posts at step 1)")]
+                 label=f"KOL (posts at {recs[0].scenario.scenario.unit.one} 1)")]
     return h

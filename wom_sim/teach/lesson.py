@@ -179,6 +179,7 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
         }
         meta = {
             "mode": les.mode, "sources": les.sources, "notes": notes, "seed": base.scenario.seed,
+            **base.scenario.unit.to_json(),
             "steps": T, "replicates": base.scenario.replicates, "n_agents": graph.n, "n_arcs": graph.n_arcs,
             "kols": plan.describe(), "snapshot_step": snap, "drawn_agents": int(nodes.size),
             "versions": versions(), "scenarios": {r.kind: r.scenario.to_dict() for r in recs},

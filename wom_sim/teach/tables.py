@@ -1,7 +1,9 @@
 """The numbers of a lesson, computed once from the recorded runs: the figures, the
 handout and the CSV tables all read these rows, so they cannot disagree.
 
-Counts are means over replicates with a Student-t 95% interval (results.mean_ci).
+Counts are means over replicates with a Student-t 95% interval (stats.mean_ci), which
+stops at 0; with fewer than 3 replicates there is no interval (NaN), and the handout
+shows the mean alone.
 Rates pool every replicate (sum of successes / sum of trials); their 95% interval
 treats each replicate as one independent draw (the linearised ratio estimator), so a
 replicate with few trials weighs little instead of adding a noisy rate.
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.metrics import metric_ci
 from ..stats import mean_ci
 from ..viz.style import stage_label
 from .recorder import MAX_LAG, FunnelRecord
@@ -75,8 +78,8 @@ def ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
     rate, z = _ratio_z(num, den)
     if z is None:
         return math.nan, math.nan, math.nan
-    _, lo, hi = mean_ci(z)
-    return rate, max(0.0, float(lo)), min(1.0, float(hi))
+    _, lo, hi = mean_ci(z, lower=0.0, upper=1.0)
+    return rate, float(lo), float(hi)
 
 
 def ratio_diff(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[float, float, float]:
@@ -95,7 +98,7 @@ def _rate_row(rec: FunnelRecord, key: str, label: str, num, den, rule: float = m
 
 
 def _count_row(rec: FunnelRecord, key: str, label: str, values: np.ndarray, unit: str = "agents") -> Row:
-    m, lo, hi = mean_ci(np.asarray(values, float))
+    m, lo, hi = metric_ci(np.asarray(values, float), key)  # a count: its interval stops at 0
     return Row(rec.kind, key, label, float(m), float(lo), float(hi), unit)
 
 
@@ -112,7 +115,7 @@ def final_stages(rec: FunnelRecord) -> list[Row]:
 
 def stage_series(rec: FunnelRecord) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Mean and 95% band of the agents in each stage at every step."""
-    return {s: mean_ci(rec.metric(f"stage_{s}")) for s in rec.funnel.code_names()}
+    return {s: metric_ci(rec.metric(f"stage_{s}"), f"stage_{s}") for s in rec.funnel.code_names()}
 
 
 def conversions(rec: FunnelRecord) -> list[Row]:
@@ -171,6 +174,7 @@ def differences(rec: FunnelRecord) -> list[Row]:
     """
     f = rec.funnel
     st = f.stages
+    per = rec.scenario.scenario.unit.per
     rows: list[Row] = []
     aware = rec.reached[:, 0]
     rows.append(_count_row(rec, "sensed", "(a) agents sensed by the brand (by the end)", rec.sensed[:, -1]))
@@ -180,9 +184,9 @@ def differences(rec: FunnelRecord) -> list[Row]:
             continue
         a1, n1, e1 = _adv(rec, k, 1, 0)
         a0, n0, e0 = _adv(rec, k, 0, 0)
-        rows.append(_rate_row(rec, f"adv{k}_sensed", f"(a) {stage_label(st[k - 1])}: advance per step, sensed",
+        rows.append(_rate_row(rec, f"adv{k}_sensed", f"(a) {stage_label(st[k - 1])}: advance {per}, sensed",
                               a1, n1, _rule(e1, n1)))
-        rows.append(_rate_row(rec, f"adv{k}_not_sensed", f"(a) {stage_label(st[k - 1])}: advance per step, not sensed",
+        rows.append(_rate_row(rec, f"adv{k}_not_sensed", f"(a) {stage_label(st[k - 1])}: advance {per}, not sensed",
                               a0, n0, _rule(e0, n0)))
         m, lo, hi = ratio_diff((a1, n1), (a0, n0))
         rows.append(Row(rec.kind, f"lift{k}", f"(a) {stage_label(st[k - 1])}: lift from the brand's engagement",
@@ -191,10 +195,10 @@ def differences(rec: FunnelRecord) -> list[Row]:
     a1, n1, e1 = _adv(rec, P, 0, 1)
     a0, n0, e0 = _adv(rec, P, 0, 0)
     rows.append(_rate_row(rec, "adv3_message",
-                          f"(b) {stage_label(st[P - 1])}, not sensed: advance per step with a peer message",
+                          f"(b) {stage_label(st[P - 1])}, not sensed: advance {per} with a peer message",
                           a1, n1, _rule(e1, n1)))
     rows.append(_rate_row(rec, "adv3_no_message",
-                          f"(b) {stage_label(st[P - 1])}, not sensed: advance per step without one",
+                          f"(b) {stage_label(st[P - 1])}, not sensed: advance {per} without one",
                           a0, n0, _rule(e0, n0)))
     m, lo, hi = ratio_diff((a1, n1), (a0, n0))
     rows.append(Row(rec.kind, "message_effect3", f"(b) {stage_label(st[P - 1])}, not sensed: effect of a peer message",
@@ -205,7 +209,8 @@ def differences(rec: FunnelRecord) -> list[Row]:
                           rec.boosted_advances, adv_all))
     sharers = rec.lags.sum(axis=1)
     rows.append(_lag_row(rec, sharers, 0.0 if f.realtime_share else 1.0))
-    rows.append(_rate_row(rec, "lag0_share", "(c) sharing buyers who told in the step they bought",
+    rows.append(_rate_row(rec, "lag0_share", f"(c) sharing buyers who told in the {rec.scenario.scenario.unit.one} "
+                                             "they bought",
                           rec.lags[:, 0], sharers, 1.0 if f.realtime_share else 0.0))
     rows.append(_count_row(rec, "skips", f"(d) jumps {stage_label(st[0])} → {stage_label(st[P])} (agents, by the end)",
                            rec.skips[:, -1]))
@@ -216,12 +221,13 @@ def differences(rec: FunnelRecord) -> list[Row]:
 def _lag_row(rec: FunnelRecord, sharers: np.ndarray, rule: float) -> Row:
     """Mean purchase -> first-telling lag, pooled over replicates (a mean, not a rate:
     no clipping to [0, 1])."""
-    key, label = "lag_mean", "(c) steps from purchase to first telling (mean over sharing buyers)"
+    key = "lag_mean"
+    label = f"(c) {rec.scenario.scenario.unit.many} from purchase to first telling (mean over sharing buyers)"
     total = (rec.lags * np.arange(MAX_LAG + 1)).sum(axis=1)
     rate, z = _ratio_z(total, sharers)
     if z is None:
         return Row(rec.kind, key, label, math.nan, math.nan, math.nan, "steps", rule)
-    _, lo, hi = mean_ci(z)
+    _, lo, hi = mean_ci(z, lower=0.0)
     return Row(rec.kind, key, label, rate, float(lo), float(hi), "steps", rule,
                float(total.sum()), float(sharers.sum()))
 

@@ -30,6 +30,7 @@ from mesa.visualization.utils import update_counter
 
 from ..scenario import Scenario, load_scenario
 from ..viz import style
+from ..viz.figure import draw_series, step_axis
 from .model import MAX_DRAWN, PageModel, check_page_scenario, default_scenario_path
 
 FUNNEL_LABELS = {"aisas": "AISAS", "sicas": "SICAS", "none": "none (contagion)", "custom": "custom"}
@@ -90,7 +91,8 @@ def network_figure(model: PageModel, snap: dict) -> Figure:
     fig = Figure(figsize=(6.4, 4.6))
     ax = fig.add_axes((0.0, 0.0, 0.64, 0.92))
     ax.set_axis_off()
-    fig.suptitle(f"Network at step {snap['t']}: {model.n:,} agents by stage", fontsize=11, x=0.02, ha="left")
+    fig.suptitle(f"Network at {model.sc.scenario.unit.one} {snap['t']}: {model.n:,} agents by stage", fontsize=11,
+                 x=0.02, ha="left")
     xy = model.layout()
     if xy is None:
         ax.text(0.5, 0.5, f"The network is drawn up to {MAX_DRAWN:,} agents\n(this one has {model.n:,});"
@@ -131,7 +133,8 @@ def funnel_figure(model: PageModel, snap: dict) -> Figure:
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_axes((0.28, 0.06, 0.66, 0.80))
     label = FUNNEL_LABELS.get(model.funnel.kind, model.funnel.kind)
-    fig.suptitle(f"{label} funnel at step {snap['t']}: agents per stage", fontsize=11, x=0.02, ha="left")
+    fig.suptitle(f"{label} funnel at {model.sc.scenario.unit.one} {snap['t']}: agents per stage", fontsize=11, x=0.02,
+                 ha="left")
     y = np.arange(len(names))[::-1]
     ax.barh(y, counts, left=-counts / 2.0, color=colours, edgecolor="#555555", linewidth=0.5, height=0.78)
     for yi, c in zip(y, counts):
@@ -147,18 +150,21 @@ def funnel_figure(model: PageModel, snap: dict) -> Figure:
 
 def messages_figure(model: PageModel, snap: dict) -> Figure:
     tab = snap["table"]
+    u = model.sc.scenario.unit
     steps = np.arange(len(tab))
     pos, neg = tab["new_pos_messages"].to_numpy(), tab["new_neg_messages"].to_numpy()
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_axes((0.10, 0.13, 0.78, 0.66))
-    fig.suptitle(f"Word-of-mouth messages per step (step {snap['t']})", fontsize=11, x=0.02, ha="left")
-    ax.plot(steps, pos, color=style.POSITIVE, lw=2, marker="o", ms=3,
-            label=f"positive per step (total {int(tab['pos_messages'].iloc[-1])})")
-    ax.plot(steps, neg, color=style.NEGATIVE, lw=2, marker="o", ms=3,
-            label=f"negative per step (total {int(tab['neg_messages'].iloc[-1])})")
+    fig.suptitle(f"Word-of-mouth messages {u.per} ({u.one} {snap['t']})", fontsize=11, x=0.02, ha="left")
+    names = {f"positive {u.per} (total {int(tab['pos_messages'].iloc[-1])})": (pos, style.POSITIVE),
+             f"negative {u.per} (total {int(tab['neg_messages'].iloc[-1])})": (neg, style.NEGATIVE)}
+    looks = style.series_styles(list(names))
+    for name, (_, colour) in names.items():
+        looks[name]["color"] = colour
+    draw_series(ax, {name: (steps, values, None, None) for name, (values, _) in names.items()}, looks, lw=2, ms=5)
     ax.set_xlim(0, max(model.horizon, snap["t"], 1))
     ax.set_ylim(0, max(5, float(max(pos.max(), neg.max())) * 1.15))
-    ax.set_xlabel("step")
+    step_axis(ax, u)
     ax.set_ylabel("messages sent")
     ax.grid(alpha=0.3)
     ax2 = ax.twinx()
@@ -221,10 +227,12 @@ def SummaryPanel(model: PageModel):
     label = FUNNEL_LABELS.get(model.funnel.kind, model.funnel.kind)
     with solara.Column(classes=["wom-summary"], style={"padding": "8px 16px", "width": "100%"}):
         solara.HTML(tag="div", classes=["wom-step-counter"], attributes={"data-step": str(snap["t"])},
-                    unsafe_innerHTML=f"Step <b>{snap['t']}</b> of {model.horizon}",
+                    unsafe_innerHTML=f"{html.escape(sc.scenario.unit.one.capitalize())} <b>{snap['t']}</b> of "
+                                     f"{model.horizon}",
                     style="font-size: 1.5em; margin-bottom: 2px")
         solara.Text(f"{label} funnel · seed {sc.scenario.seed} · {model.n:,} agents · "
-                    f"{len(model.kol_nodes)} KOLs · {sc.wom.mode} mode · response delay {sc.response.delay}",
+                    f"{len(model.kol_nodes)} KOLs · {sc.wom.mode} mode · response delay "
+                    f"{sc.scenario.unit.count(sc.response.delay)}",
                     style={"color": "#555"})
         total = row["pos_messages"] + row["neg_messages"]
         items = [
@@ -260,6 +268,7 @@ def model_params(base: Scenario) -> dict:
     box and one slider per main parameter, each starting at the scenario's value."""
     n = base.graph.n_nodes()
     w, s, r = base.wom, base.seeding, base.response
+    u = base.scenario.unit
     funnels = ["aisas", "sicas"] + ([base.funnel.kind] if base.funnel.kind not in ("aisas", "sicas") else [])
     params: dict = {
         "base": base,
@@ -268,7 +277,7 @@ def model_params(base: Scenario) -> dict:
         "seed": {"type": "InputText", "label": "Seed", "value": str(base.scenario.seed)},
     }
     if w.mode == "cascade":
-        params["transmissibility"] = Slider("Transmissibility T (per neighbour, per step)",
+        params["transmissibility"] = Slider(f"Transmissibility T (per neighbour, {u.per})",
                                             w.transmissibility, 0.0, 1.0, 0.01)
     else:
         params["positive_tells"] = Slider("Retellings after a good experience (mean)", _whole(w.positive_tells),
@@ -277,15 +286,15 @@ def model_params(base: Scenario) -> dict:
                                           0, max(30, _whole(w.negative_tells)), 1)
     params["p_negative_experience"] = Slider("Bad experiences (share of purchases)",
                                              w.p_negative_experience, 0.0, 1.0, 0.01)
-    params["p_external"] = Slider("Advertising (p_external per step)", w.p_external, 0.0,
+    params["p_external"] = Slider(f"Advertising (p_external {u.per})", w.p_external, 0.0,
                                   max(0.05, w.p_external), 0.001)
     top = max(50, 2 * s.budget)
     if n is not None:
         top = min(top, n - s.initial_complainers)
     params["kol_budget"] = Slider("KOLs (seeding budget)", s.budget, 0, max(top, s.budget), 1)
     params["kol_reach"] = Slider("KOL reach (share of followers)", s.kol_reach, 0.0, 1.0, 0.05)
-    params["response_delay"] = Slider("Firm response delay (steps)", r.delay, 0, max(20, r.delay), 1)
-    params["detect_prob"] = Slider("Monitoring (detect_prob per step)", r.detect_prob, 0.0, 1.0, 0.05)
+    params["response_delay"] = Slider(f"Firm response delay ({u.many})", r.delay, 0, max(20, r.delay), 1)
+    params["detect_prob"] = Slider(f"Monitoring (detect_prob {u.per})", r.detect_prob, 0.0, 1.0, 0.05)
     return params
 
 

@@ -1,5 +1,6 @@
 """The figures of one run: adoption and awareness, the funnel's stages, positive against
-negative messages. Each has labelled axes with units and the 95% band over replicates."""
+negative messages. Each has labelled axes with units (time in the scenario's step unit)
+and the 95% band over replicates where it is defined."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..funnels import Funnel
-from ..stats import mean_ci
+from ..model.metrics import metric_ci
 from . import style
-from .figure import axes_of, band, save_figure
+from .figure import Series, axes_of, band_caption, count_axis, draw_series, save_figure, step_axis
 
 
 class RunLike(Protocol):
@@ -25,29 +26,46 @@ class RunLike(Protocol):
     def metric(self, name: str) -> np.ndarray: ...
 
 
-def _band(ax: Axes, res: RunLike, name: str, label: str, colour: str) -> None:
-    mean, lo, hi = mean_ci(res.metric(name))
-    band(ax, np.arange(mean.size), mean, lo, hi, label, colour)
+def _series(res: RunLike, name: str) -> Series:
+    mean, lo, hi = metric_ci(res.metric(name), name)
+    return np.arange(mean.size), mean, lo, hi
 
 
-def _title(ax: Axes, res: RunLike, what: str) -> None:
+def _draw(ax: Axes, res: RunLike, lines: dict[str, tuple[str, str]]) -> None:
+    """Metrics (label -> (metric, colour)) over time, each in its own line style."""
+    styles = style.series_styles(list(lines))
+    for label, (_, colour) in lines.items():
+        styles[label]["color"] = colour
+    draw_series(ax, {label: _series(res, name) for label, (name, _) in lines.items()}, styles, alpha=0.25)
+
+
+def has_messages(res: RunLike) -> bool:
+    """Whether any message was sent (none in Bass mode): a message figure has nothing to
+    show without one, and is not made."""
+    return bool(res.metric("new_pos_messages").any() or res.metric("new_neg_messages").any())
+
+
+def _title(ax: Axes, res: RunLike, what: str, banded: bool = False) -> None:
     sc = res.scenario
-    ax.set_title(f"{what}\n{sc.scenario.name} · N = {res.n_agents:,} · {res.series.shape[0]} replicates",
+    R = res.series.shape[0]
+    if banded:
+        what = f"{what} ({band_caption(R)})"
+    ax.set_title(f"{what}\n{sc.scenario.name} · N = {res.n_agents:,} · {R} replicate{'' if R == 1 else 's'}",
                  fontsize=10)
 
 
 def adoption(res: RunLike, ax: Axes | None = None) -> Figure:
     """Adopters and aware agents over time, mean with a 95% band."""
     fig, ax = axes_of(ax)
-    _band(ax, res, "aware", "aware (ever heard)", style.AWARE)
-    _band(ax, res, "adopters", "adopters (ever bought)", style.POSITIVE)
+    _title(ax, res, "Adoption and awareness", banded=True)
+    lines = {"aware (ever heard)": ("aware", style.AWARE), "adopters (ever bought)": ("adopters", style.POSITIVE)}
     if res.metric("negative_reach").any():
-        _band(ax, res, "negative_reach", "negative reach", style.NEGATIVE)
-    ax.set_xlabel("step")
+        lines["negative reach"] = ("negative_reach", style.NEGATIVE)
+    _draw(ax, res, lines)
+    step_axis(ax, res.scenario.scenario.unit)
     ax.set_ylabel("agents (count)")
-    ax.set_ylim(bottom=0)
+    count_axis(ax)
     ax.legend(loc="upper left", fontsize=8)
-    _title(ax, res, "Adoption and awareness (mean, 95% band)")
     return fig
 
 
@@ -61,10 +79,10 @@ def funnel(res: RunLike, ax: Axes | None = None) -> Figure:
     steps = np.arange(series[0].size)
     ax.stackplot(steps, series, labels=[style.stage_label(names[c]) for c in codes],
                  colors=[style.stage_colour(f, c) for c in codes], alpha=0.95)
-    ax.set_xlabel("step")
+    step_axis(ax, res.scenario.scenario.unit)
     ax.set_ylabel("agents (count, mean over replicates)")
     ax.set_xlim(0, steps[-1] if steps.size > 1 else 1)
-    ax.set_ylim(bottom=0)
+    count_axis(ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     _title(ax, res, f"Funnel stages ({f.kind})")
     return fig
@@ -73,13 +91,14 @@ def funnel(res: RunLike, ax: Axes | None = None) -> Figure:
 def messages(res: RunLike, ax: Axes | None = None) -> Figure:
     """Positive and negative messages sent per step, mean with a 95% band."""
     fig, ax = axes_of(ax)
-    _band(ax, res, "new_pos_messages", "positive messages", style.POSITIVE)
-    _band(ax, res, "new_neg_messages", "negative messages", style.NEGATIVE)
-    ax.set_xlabel("step")
-    ax.set_ylabel("messages sent per step (count)")
-    ax.set_ylim(bottom=0)
+    unit = res.scenario.scenario.unit
+    _title(ax, res, "Word of mouth: positive vs negative", banded=True)
+    _draw(ax, res, {"positive messages": ("new_pos_messages", style.POSITIVE),
+                    "negative messages": ("new_neg_messages", style.NEGATIVE)})
+    step_axis(ax, unit)
+    ax.set_ylabel(f"messages sent {unit.per} (count)")
+    count_axis(ax)
     ax.legend(loc="upper right", fontsize=8)
-    _title(ax, res, "Word of mouth: positive vs negative (mean, 95% band)")
     return fig
 
 
@@ -92,7 +111,7 @@ def save_run_figures(res: RunLike, folder: Path) -> list[Path]:
     (no message was ever sent, as in Bass mode) is not written."""
     paths: list[Path] = []
     for name, draw in FIGURES.items():
-        if name == "messages" and not (res.metric("new_pos_messages").any() or res.metric("new_neg_messages").any()):
+        if name == "messages" and not has_messages(res):
             continue
         paths += save_figure(draw(res), Path(folder) / f"{name}.png")
     return paths
