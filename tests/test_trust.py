@@ -179,8 +179,10 @@ def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
     import time
     slow = SMALL.replace("n = 300", "n = 60000").replace("steps = 6", "steps = 60").replace("replicates = 3",
                                                                                             "replicates = 4")
-    scen = scenario_file(tmp_path, slow.replace("[output]", "[sweep]\n\"response.delay\" = [0, 1, 2, 3, 4, 5, 6, 7]\n"
-                                                           "[output]"))
+    # 40 points: the sweep must still be running when the signal comes (8 points took
+    # under 2 s and finished first on a fast machine)
+    delays = ", ".join(str(d) for d in range(40))
+    scen = scenario_file(tmp_path, slow.replace("[output]", f"[sweep]\n\"response.delay\" = [{delays}]\n[output]"))
     out = tmp_path / "grid"
     proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli", "sweep", str(scen), "-o", str(out), "--quiet",
                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -190,6 +192,7 @@ def test_sigterm_stops_a_sweep_like_ctrl_c(tmp_path):
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
+    assert len(list((out / "points").glob("[0-9]*"))) < 40, "the sweep finished before the signal: make it longer"
     assert proc.returncode == 143 and "--resume" in err and "Traceback" not in err, err
     time.sleep(0.5)
     alive = [c for c in children if Path(f"/proc/{c}").exists()]

@@ -32,6 +32,11 @@ _NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a charac
                 (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 
 
+def _article(noun: str) -> str:
+    """'a' or 'an' before `noun`, so messages read "not an edge list file"."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def check_input_file(path: str | Path, what: str, max_bytes: int | None = None) -> int:
     """Raise WomSimError unless `path` is a readable regular file (at most `max_bytes`);
     return its size. A FIFO, /dev/zero or a socket would hang a read or fill memory,
@@ -46,13 +51,13 @@ def check_input_file(path: str | Path, what: str, max_bytes: int | None = None) 
     for test, kind in _NOT_REGULAR:
         if test(st.st_mode):
             hint = "; name a file inside it" if kind == "a folder" else "; give a regular file (save the data first)"
-            raise WomSimError(f"{p}: is {kind}, not a {what}{hint}")
+            raise WomSimError(f"{p}: is {kind}, not {_article(what)} {what}{hint}")
     if not stat.S_ISREG(st.st_mode):
         raise WomSimError(f"{p}: is not a regular file; give the {what} as a regular file")
     if not os.access(p, os.R_OK):
         raise WomSimError(f"{p}: cannot read the {what} (permission denied); check its permissions")
     if max_bytes is not None and st.st_size > max_bytes:
-        raise WomSimError(f"{p}: is {st.st_size / 1e6:,.0f} MB, too large for a {what} "
+        raise WomSimError(f"{p}: is {st.st_size / 1e6:,.0f} MB, too large for {_article(what)} {what} "
                           f"(at most {max_bytes / 1e6:,.0f} MB); is it the right file?")
     return int(st.st_size)
 
