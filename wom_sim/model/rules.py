@@ -12,13 +12,16 @@ function works on NumPy arrays and on plain numbers alike.
     repair_probability    k public replies win a rejecter back with 1-(1-repair_prob)^k (section 5)
     bass_adoption_probability   Bass mode: min(1, p + q f) (section 4.6)
     share_probability     who becomes a sharer after a purchase, by valence (section 4.4)
-    draw_tells            the retelling distribution (fixed | poisson | geometric)
+    tells_from_uniform    the retelling distribution (fixed | poisson | geometric), by inversion
+    draw_tells            the same from a Generator
     new_tells             a new sharer's tells (retell) or active steps (cascade)
     telling_plan_size     how many distinct people a sharer will tell (section 9.2)
     message_may_act       which messages can still act when they are read (9.1)
 """
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -88,32 +91,74 @@ def share_probability(wom: Any, valence: int) -> float:
     return float(wom.share_prob)
 
 
-def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> np.ndarray:
-    """Retellings of new sharers: fixed (rounded mean), poisson, or geometric (>= 1).
+def tells_need_draws(wom: Any) -> bool:
+    """Whether new sharers' tells are random (one uniform each), so engines draw only then."""
+    return wom.mode != "cascade" and wom.tells_distribution != "fixed"
 
-    >>> int(draw_tells(np.random.default_rng(0), 3, 5, "fixed").sum())
-    15
+
+@functools.lru_cache(maxsize=64)
+def _poisson_cdf(mean: float) -> np.ndarray:
+    """P(X <= k) for k = 0, 1, ... until the tail is below 2^-53 (float64 resolution)."""
+    if mean <= 0:
+        return np.ones(1)
+    k = np.arange(int(mean + 12 * math.sqrt(mean) + 40))
+    logpmf = k * math.log(mean) - mean - np.array([math.lgamma(x + 1.0) for x in k])
+    return np.cumsum(np.exp(logpmf))
+
+
+def tells_from_uniform(u: np.ndarray | None, size: int, mean: float, dist: str) -> np.ndarray:
+    """Retellings of `size` new sharers: fixed (rounded mean, `u` unused), poisson, or
+    geometric (>= 1), each by inversion of one uniform of `u` (so the batched engine
+    can take them from each replicate's own stream).
+
+    >>> tells_from_uniform(np.array([0.0, 0.5, 0.999]), 3, 5, "poisson").tolist()
+    [0, 5, 13]
     """
     if size == 0:
         return np.zeros(0, dtype=np.int32)
     if dist == "fixed":
         return np.full(size, int(round(mean)), dtype=np.int32)
+    assert u is not None and u.size == size
     if dist == "poisson":
-        return rng.poisson(mean, size).astype(np.int32)
+        cdf = _poisson_cdf(float(mean))
+        return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1).astype(np.int32)
     if mean <= 0:
         return np.zeros(size, dtype=np.int32)
-    return rng.geometric(min(1.0, 1.0 / max(mean, 1.0)), size).astype(np.int32)
+    q = min(1.0, 1.0 / max(mean, 1.0))
+    if q >= 1.0:
+        return np.ones(size, dtype=np.int32)
+    # P(X > k) = (1-q)^k: X = 1 + floor(log(1-u) / log(1-q)), capped far in the tail
+    x = np.floor(np.log1p(-u) / math.log1p(-q)) + 1
+    return np.minimum(x, 1e9).astype(np.int32)
 
 
-def new_tells(rng: np.random.Generator, wom: Any, valence: int, size: int, *, complainer: bool = False) -> np.ndarray:
+def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> np.ndarray:
+    """Retellings of `size` new sharers from a Generator (tells_from_uniform).
+
+    >>> int(draw_tells(np.random.default_rng(0), 3, 5, "fixed").sum())
+    15
+    """
+    u = rng.random(size) if dist != "fixed" and size else None
+    return tells_from_uniform(u, size, mean, dist)
+
+
+def new_tells_from(u: np.ndarray | None, wom: Any, valence: int, size: int, *,
+                   complainer: bool = False) -> np.ndarray:
     """What `size` new sharers of one valence will tell: in cascade mode their active
-    steps, in retell mode a draw with mean positive_tells or negative_tells. An initial
+    steps, in retell mode a draw with mean positive_tells or negative_tells, from the
+    uniforms `u` (one each; None when tells_need_draws is False). An initial
     complainer tells at least once (docs/model.md, section 9.5)."""
     if wom.mode == "cascade":
         return np.full(size, wom.active_steps, dtype=np.int32)
-    tells = draw_tells(rng, size, wom.positive_tells if valence > 0 else wom.negative_tells,
-                       wom.tells_distribution)
+    tells = tells_from_uniform(u, size, wom.positive_tells if valence > 0 else wom.negative_tells,
+                               wom.tells_distribution)
     return np.maximum(tells, 1) if complainer else tells
+
+
+def new_tells(rng: np.random.Generator, wom: Any, valence: int, size: int, *, complainer: bool = False) -> np.ndarray:
+    """new_tells_from with the uniforms drawn from `rng` (the Mesa agents)."""
+    u = rng.random(size) if tells_need_draws(wom) and size else None
+    return new_tells_from(u, wom, valence, size, complainer=complainer)
 
 
 def telling_plan_size(tells: Any, followers: Any) -> Any:
