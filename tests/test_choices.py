@@ -117,7 +117,8 @@ def test_only_buyers_are_recovered_and_a_reply_does_not_repair_its_author(engine
 def test_the_early_stop_changes_no_number():
     """Once nothing can change, the engine stops stepping and repeats the state: the same
     table as stepping every step by hand through the public API."""
-    sections = {"scenario": {"steps": 40, "seed": 3}, "graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3},
+    # 100 steps: long enough for every replicate to go quiet (the early stop is taken)
+    sections = {"scenario": {"steps": 100, "seed": 3}, "graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3},
                 "wom": {"mode": "cascade", "transmissibility": 0.1}, "seeding": {"budget": 3}}
     sc = load_scenario(sections)
     g = from_arcs(300, *np.random.default_rng(1).integers(0, 300, (2, 600)), directed=False)
@@ -126,7 +127,7 @@ def test_the_early_stop_changes_no_number():
         table = eng.run_replicate(stream(3, 2, r))
         rep = eng.replicate(stream(3, 2, r))
         rows = [rep.counters()]
-        for t in range(1, 41):
+        for t in range(1, 101):
             rep.step(t)
             rows.append(rep.counters())
         np.testing.assert_array_equal(table, metrics.table(np.array(rows), eng.funnel, sc.economics))

@@ -304,7 +304,10 @@ def test_three_replicates_give_intervals_and_counts_stop_at_zero(tmp_path):
 
 
 def test_a_count_cut_at_zero_is_not_shown_as_plus_minus(tmp_path):
-    text = CRISIS.replace("replicates = 4", "replicates = 3").replace(
+    # one initial complainer: rejecters are few and vary a lot between replicates, so
+    # some interval reaches below 0 (so on 10 seeds of 10 tried, not only this one)
+    text = CRISIS.replace("replicates = 4", "replicates = 3").replace("initial_complainers = 6",
+                                                                      "initial_complainers = 1").replace(
         "[output]", '[sweep]\n"response.delay" = [0, 4]\n[output]')
     scen = scenario_file(tmp_path, text, "crisis.toml")
     r = cli("sweep", scen, "-o", tmp_path / "sweep", "--workers", 1)

@@ -43,13 +43,14 @@ class Draws:
     True
     """
 
-    #: numbers kept per replicate, in all (bounds the rows' memory)
-    POOL = 1 << 22
+    #: numbers kept in the rows of all replicates together (2 MB): a row is refilled
+    #: often enough, and a replicate that ends leaves few numbers drawn for nothing
+    POOL = 1 << 18
 
     def __init__(self, gens: list[np.random.Generator]) -> None:
         self.gens = list(gens)
         self.B = len(self.gens)
-        self.row = int(min(8192, max(256, self.POOL // max(self.B, 1))))
+        self.row = int(min(8192, max(128, self.POOL // max(self.B, 1))))
         if self.B > 1:
             self.buf = np.empty((self.B, self.row), dtype=np.float64)
             self.ptr = np.full(self.B, self.row, dtype=np.int64)  # all rows empty
@@ -104,6 +105,11 @@ class Draws:
         out = np.empty(rep.size, dtype=np.float64)
         out[order] = self.uniform(counts)
         return out
+
+
+def as_draws(source: Draws | np.random.Generator) -> Draws:
+    """A Draws for a batch of one when given a plain Generator (tests, one-off calls)."""
+    return source if isinstance(source, Draws) else Draws([source])
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -19,6 +19,11 @@ AGENT_BYTES = 40
 PLAN_BYTES = 16
 #: per message of one step: receiver (int32), owner and sort keys (int64), inbox counts
 MESSAGE_BYTES = 24
+#: the state of one batch of replicates (the NumPy core runs many replicates of a small
+#: graph as one problem) stays within this; bigger batches gain little (benchmarks/)
+BATCH_BYTES = 64_000_000
+#: and a batch holds at most this many replicates
+MAX_BATCH = 256
 #: a bare `wom-sim run` process: the interpreter with numpy, scipy, pandas, matplotlib (measured 119 MB)
 BASE_BYTES = 120_000_000
 
@@ -46,6 +51,26 @@ def messages_per_step(sc: Scenario, n: int, arcs: int) -> int:
     return min(links, n * w.tells_per_step)
 
 
+def replicate_bytes(sc: Scenario, n: int, arcs: int, batched: bool = True) -> int:
+    """The state of one replicate: per agent (rows padded to a power of two in a batch)
+    and per message of a step."""
+    rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
+    agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
+    return agent * rows + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
+
+
+def batch_size(sc: Scenario, n: int | None = None, arcs: int | None = None) -> int:
+    """How many replicates the NumPy core runs at once: as many as fit in BATCH_BYTES
+    (at most MAX_BATCH and the scenario's replicates); 1 for the Mesa engine. The
+    numbers do not depend on it (streams.Draws)."""
+    if sc.scenario.engine == "mesa":
+        return 1
+    n = n_agents_hint(sc) if n is None else n
+    arcs = expected_arcs(sc.graph) if arcs is None else arcs
+    b = BATCH_BYTES // max(replicate_bytes(sc, n, arcs), 1)
+    return int(max(1, min(MAX_BATCH, sc.scenario.replicates, b)))
+
+
 def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:
     """Peak resident bytes of `wom-sim run` for this scenario: the larger of the graph
     build and the simulation (measured within 20% for the generators; benchmarks/).
@@ -54,8 +79,8 @@ def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: i
     arcs = expected_arcs(sc.graph) if arcs is None else arcs
     graph = 8 * (n + 1) + ARC_BYTES * arcs * (2 if sc.graph.weighted else 1)
     build = GRAPH_KINDS[sc.graph.kind].build_bytes_per_arc * arcs + 8 * n
-    agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
-    state = agent * n + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
+    b = batch_size(sc, n, arcs)
+    state = replicate_bytes(sc, n, arcs, batched=False) if b == 1 else b * replicate_bytes(sc, n, arcs)
     results = 8 * sc.scenario.replicates * (sc.scenario.steps + 1) * 64
     run = graph + workers * state + results
     return int(max(build, run) + BASE_BYTES)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engines import Engine, check_agent_engine_size, make_engine
+from ..engines import Engine, NumpyEngine, check_agent_engine_size, make_engine
 from ..errors import GraphInputError, ScenarioError
 from ..graphs.build import build_graph
 from ..graphs.csr import CSRGraph
@@ -24,9 +24,10 @@ from ..seeding import SeedPlan, plan_seeds
 from ..streams import stream
 from .cache import GraphCache
 from .executors import LocalExecutor, keep_heap
-from .memory import check_fits
+from .memory import batch_size, check_fits
 
-__all__ = ["run", "run_replicates", "run_unit", "make_graph", "prepare", "check_runnable", "default_workers"]
+__all__ = ["run", "run_replicates", "run_unit", "make_graph", "prepare", "check_runnable", "default_workers",
+           "simulate"]
 
 
 def make_graph(sc: Scenario, workers: int = 1) -> CSRGraph:
@@ -76,14 +77,42 @@ def prepare(sc: Scenario, graph: CSRGraph) -> tuple[Engine, SeedPlan]:
     return make_engine(sc, graph, plan.fixed if plan.fixed is not None else ()), plan
 
 
+def simulate(eng: Engine, seed: int, reps: list[int], kols_of: Callable[[int], Any], batch: int = 1,
+             tick: Callable[[int], None] | None = None) -> np.ndarray:
+    """Replicates `reps` (replicate r on stream (seed, 2, r) with KOLs kols_of(r)),
+    (len(reps), steps + 1, metrics), run `batch` at a time by the NumPy core (one at a
+    time by Mesa). The numbers do not depend on `batch`. `tick(k)` is called as
+    replicate-steps complete (k done so far of len(reps) x steps)."""
+    steps = eng.sc.scenario.steps
+    out = np.empty((len(reps), steps + 1, len(eng.metrics)), dtype=np.float64)
+    done = 0
+    for a in range(0, len(reps), max(batch, 1)):
+        part = reps[a:a + max(batch, 1)]
+
+        def on_step(t: int, base: int = done, size: int = len(part)) -> None:
+            if tick is not None:
+                tick(base + t * size)
+        if isinstance(eng, NumpyEngine):
+            out[a:a + len(part)] = eng.run_batch([stream(seed, 2, r) for r in part], [kols_of(r) for r in part],
+                                                 on_step)
+        else:
+            for j, r in enumerate(part):
+                def one(t: int, base: int = done + j * steps) -> None:
+                    if tick is not None:
+                        tick(base + t)
+                out[a + j] = eng.run_replicate(stream(seed, 2, r), one, kols=kols_of(r))
+        done += len(part) * steps
+    return out
+
+
 # worker processes inherit the engine by fork (copy-on-write: the graph is not copied)
-_WORKER: tuple[Engine, SeedPlan] | None = None
+_WORKER: tuple[Engine, SeedPlan, int] | None = None
 
 
 def _run_chunk(seed: int, reps: list[int]) -> tuple[list[int], np.ndarray]:
     assert _WORKER is not None
-    eng, plan = _WORKER
-    return reps, np.stack([eng.run_replicate(stream(seed, 2, r), kols=plan.for_replicate(r)) for r in reps])
+    eng, plan, batch = _WORKER
+    return reps, simulate(eng, seed, reps, plan.for_replicate, batch)
 
 
 def run(scenario: Scenario | dict | str, *, workers: int = 1,
@@ -122,17 +151,17 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     R, T = sc.scenario.replicates, sc.scenario.steps
     series = np.empty((R, T + 1, len(eng.metrics)), dtype=np.float64)
     total = R * T
+    batch = batch_size(sc, graph.n, graph.n_arcs)
     if workers == 1 or "fork" not in mp.get_all_start_methods():  # workers inherit the engine by fork
-        done = 0
-        for r in range(R):
-            def tick(t: int, base: int = done) -> None:
-                if progress:
-                    progress(base + t, total)
-            series[r] = eng.run_replicate(stream(sc.scenario.seed, 2, r), tick, kols=plan.for_replicate(r))
-            done += T
+        def tick(k: int) -> None:
+            if progress:
+                progress(k, total)
+        series[:] = simulate(eng, sc.scenario.seed, list(range(R)), plan.for_replicate, batch, tick)
     else:
-        _WORKER = (eng, plan)
-        chunks = [list(range(r, R, workers * 2)) for r in range(min(R, workers * 2))]
+        _WORKER = (eng, plan, batch)
+        # a few chunks per worker (each run in batches) keep both busy to the end
+        per = max(1, min(batch, -(-R // (workers * 2))))
+        chunks = [list(range(a, min(R, a + per))) for a in range(0, R, per)]
         ex = LocalExecutor(workers)
         done = 0
         try:
@@ -171,9 +200,9 @@ def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray 
     graph = _PROCESS_CACHE.graph(sc)
     plan = _PROCESS_CACHE.plan(sc) if kols is None else None
     eng = make_engine(sc, graph)
-    series = np.stack([eng.run_replicate(stream(sc.scenario.seed, 2, r),
-                                         kols=plan.for_replicate(r) if plan is not None else kols)
-                       for r in reps])
+    series = simulate(eng, sc.scenario.seed, list(reps),
+                      plan.for_replicate if plan is not None else (lambda r: kols),
+                      batch_size(sc, graph.n, graph.n_arcs))
     return series, eng, plan
 
 

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..streams import Draws, as_draws
 from .csr import CSRGraph, repeat_index
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -55,26 +56,25 @@ def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: of the exact width)
 _DEGREE_WIDTHS = np.array([8, 16, 32, 64])
 _PLAN_WIDTHS = np.array([2, 4, 8, 16, 32])
-#: up to this many rows, a batch is drawn in at most two buckets per method
-_SMALL_BATCH = 4096
 
 
 def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, int]]:
-    """Rows grouped by the smallest width that holds their size. A small batch makes at
-    most two groups (the bulk, and the few widest rows): fewer NumPy calls."""
+    """Rows grouped by the smallest width that holds their size. A row's width depends
+    on that row alone, so the numbers a row draws do not depend on the other rows of
+    the batch (nor on the other replicates)."""
     if rows.size == 0:
         return []
     b = np.searchsorted(widths, size[rows])
     lo, hi = int(b.min()), int(b.max())
     if lo == hi:
         return [(rows, int(widths[lo]))]
-    if rows.size <= _SMALL_BATCH:
-        cut = int(np.searchsorted(np.cumsum(np.bincount(b)), 0.9 * rows.size))  # 90% of the rows
-        if cut >= hi:
-            return [(rows, int(widths[hi]))]
-        wide = b > cut
-        return [(rows[~wide], int(widths[cut])), (rows[wide], int(widths[hi]))]
     return [(rows[b == k], int(widths[k])) for k in range(lo, hi + 1) if (b == k).any()]
+
+
+def _uniform_rows(draws: Draws, rep: np.ndarray | None, rows: np.ndarray, w: int) -> np.ndarray:
+    """A (rows, w) array of uniforms, row i from replicate rep[rows[i]]'s stream."""
+    r = None if rep is None else np.repeat(rep[rows], w)
+    return draws.uniform_for(r, rows.size * w).reshape(rows.size, w)
 
 
 def _first_distinct(vals: np.ndarray) -> np.ndarray:
@@ -92,9 +92,11 @@ def _first_distinct(vals: np.ndarray) -> np.ndarray:
     return first
 
 
-def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Generator,
+                    rep: np.ndarray | None = None) -> np.ndarray:
     """For each row i, m[i] distinct offsets in [0, deg[i]) in uniformly random order
-    (a uniformly random ordered sample without replacement), rows concatenated.
+    (a uniformly random ordered sample without replacement), rows concatenated. Row i
+    draws from replicate rep[i]'s stream (None: a batch of one).
 
     A dense row (more than half of its arcs drawn, degree up to 64) takes a random
     permutation of its arcs (argsort of random keys), cut at m. A sparse row (at most
@@ -104,6 +106,7 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
     an ordered sample without replacement). Other rows (long plans) sort random keys
     over all their arcs.
     """
+    draws = as_draws(draws)
     m = np.asarray(m, dtype=np.int64)
     deg = np.asarray(deg, dtype=np.int64)
     start = np.cumsum(m) - m
@@ -113,7 +116,7 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
     sparse = has & ~dense & (2 * m <= deg) & (m <= _PLAN_WIDTHS[-1])  # a short plan: iid draws
     for rows, w in _buckets(_DEGREE_WIDTHS, deg, np.flatnonzero(dense)):  # a random permutation, cut at m
         mm, dd = m[rows], deg[rows]
-        keys = rng.random((rows.size, w), dtype=np.float32)
+        keys = _uniform_rows(draws, rep, rows, w)
         keys[np.arange(w)[None, :] >= dd[:, None]] = 2.0
         cols = np.arange(int(mm.max()))
         valid = cols[None, :] < mm[:, None]
@@ -124,7 +127,7 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
         short = []
         for rows, w in _buckets(_PLAN_WIDTHS, m, todo):
             mm, dd = m[rows], deg[rows]
-            vals = (rng.random((rows.size, w + extra)) * dd[:, None]).astype(np.int64)
+            vals = (_uniform_rows(draws, rep, rows, w + extra) * dd[:, None]).astype(np.int64)
             np.minimum(vals, dd[:, None] - 1, out=vals)
             first = _first_distinct(vals)
             rank = np.cumsum(first, axis=1) - 1
@@ -136,10 +139,11 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
         todo = np.concatenate(short)
         extra = _PLAN_WIDTHS[-1]
     rows = np.flatnonzero(has & ~dense & ~sparse)
-    if rows.size:  # long plans: each row's m smallest random keys over all its arcs, in key order
+    if rows.size:  # long plans: each row's m smallest random keys over all their arcs, in key order
         mm, dd = m[rows], deg[rows]
         o, off = _all_arcs(dd)
-        order = np.lexsort((rng.random(o.size), o))
+        keys = draws.uniform_for(None if rep is None else rep[rows][o], o.size)
+        order = np.lexsort((keys, o))
         o, off = o[order], off[order]
         rank = np.arange(o.size) - (np.cumsum(dd) - dd)[o]
         keep = rank < mm[o]
@@ -148,13 +152,14 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, rng: np.random.Generator) ->
 
 
 def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
-                        rng: np.random.Generator, deg: np.ndarray | None = None
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each teller i draws min(k[i], deg) distinct out-neighbours, a uniformly random
-    ordered sample: the set is uniform and, within each teller, so is the order.
+                        draws: Draws | np.random.Generator, rep: np.ndarray | None = None,
+                        deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each teller i (a local agent id, of replicate rep[i]) draws min(k[i], deg)
+    distinct out-neighbours, a uniformly random ordered sample: the set is uniform and,
+    within each teller, so is the order.
 
-    Returns (owner, target, told): told[i] neighbours for teller i, its targets
-    contiguous, in drawn order, tellers in batch order (owner ascending). This is a
+    Returns (owner, target, told): told[i] neighbours for teller i, its targets (local
+    ids) contiguous, in drawn order, tellers in batch order (owner ascending). This is a
     sharer's telling plan (docs/model.md section 9.2); see :func:`ordered_offsets`.
     """
     tellers = np.asarray(tellers, dtype=np.int64)
@@ -162,7 +167,7 @@ def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
     told = np.maximum(np.minimum(np.asarray(k, dtype=np.int64), deg), 0)
     if int(told.sum()) == 0:
         return _EMPTY, np.zeros(0, dtype=np.int32), told
-    offset = ordered_offsets(deg, told, rng)
+    offset = ordered_offsets(deg, told, draws, rep)
     owner = repeat_index(told)
     return owner, _targets(graph, tellers, owner, offset), told
 
@@ -207,33 +212,102 @@ def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.n
     return pos[: np.searchsorted(pos, total)]
 
 
-def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float,
-                   rng: np.random.Generator, use_weights: bool = False,
+def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each replicate r of a batch, the sorted positions of the successes among
+    totals[r] Bernoulli(`prob`) trials, drawn from its own stream: (positions, rep),
+    replicate-major. The batched twin of :func:`success_positions`, on uniforms: the
+    gaps between successes are 1 + floor(E / -log(1 - p)), E = -log(1 - U) standard
+    exponential; a replicate draws its expected count plus six standard deviations at
+    a time, and again (rarely) while it has not passed its total.
+
+    >>> from wom_sim.streams import Draws, stream
+    >>> pos, rep = gap_positions(Draws([stream(0, 2, 0)]), np.array([1_000_000]), 0.01)
+    >>> 9_500 < pos.size < 10_500 and bool((np.diff(pos) > 0).all())
+    True
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    B = totals.size
+    if prob <= 0 or int(totals.sum()) == 0:
+        return _EMPTY, _EMPTY
+    if prob >= 1:
+        rep = repeat_index(totals)
+        return ranges(np.zeros(B, dtype=np.int64), totals), rep
+    lam = -math.log1p(-prob)
+    expected = totals * prob
+    per = np.where(totals > 0, np.ceil(expected + 6 * np.sqrt(expected) + 16), 0).astype(np.int64)
+    cap = float(totals.max() + 1)  # a gap past every total ends the draws (and cannot overflow)
+    parts_pos, parts_rep = [], []
+    start = np.full(B, -1, dtype=np.int64)  # the last position drawn so far
+    todo = per
+    while True:
+        u = draws.uniform(todo)
+        gaps = np.minimum(np.log1p(-u) * (-1.0 / lam), cap).astype(np.int64)
+        gaps += 1
+        rep = repeat_index(todo)
+        pos = np.cumsum(gaps)
+        nz = todo > 0
+        seg = (np.cumsum(todo) - todo)[nz]
+        base = np.zeros(B, dtype=np.int64)
+        base[nz] = pos[seg] - gaps[seg] - start[nz]
+        pos -= np.repeat(base, todo)  # each replicate's own running sum, from its start
+        last = totals.copy()
+        last[nz] = pos[(np.cumsum(todo) - 1)[nz]]
+        keep = pos < totals[rep]
+        parts_pos.append(pos[keep])
+        parts_rep.append(rep[keep])
+        short = nz & (last < totals)
+        if not short.any():
+            break
+        start = np.where(short, last, start)
+        todo = np.where(short, per, 0)
+    if len(parts_pos) == 1:
+        return parts_pos[0], parts_rep[0]
+    pos, rep = np.concatenate(parts_pos), np.concatenate(parts_rep)
+    order = np.argsort(rep, kind="stable")  # each replicate's rounds in order: positions ascending
+    return pos[order], rep[order]
+
+
+def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Draws | np.random.Generator,
+                   rep: np.ndarray | None = None, use_weights: bool = False,
                    deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Every out-arc of every teller carries a message independently with `prob`
-    (or the arc's weight when `use_weights`).
+    """Every out-arc of every teller (a local agent id, of replicate rep[i]) carries a
+    message independently with `prob` (or the arc's weight when `use_weights`).
+    Returns (owner, target): the teller's index in `tellers` and the local target.
 
     With one probability, only the successes are drawn: geometric gaps between hits
-    over the tellers' concatenated arcs, so the cost follows the messages sent, not
-    the arcs examined (REFERENCE.md: drawing one number per arc caps the rate).
+    over each replicate's concatenated arcs (its tellers in their order), so the cost
+    follows the messages sent, not the arcs examined (REFERENCE.md: drawing one number
+    per arc caps the rate).
     """
+    draws = as_draws(draws)
     tellers = np.asarray(tellers, dtype=np.int64)
     deg = out_degree_of(graph, tellers) if deg is None else deg
     total = int(deg.sum())
     if total == 0 or (prob <= 0 and not use_weights):
         return _EMPTY, np.zeros(0, dtype=np.int32)
-    ends = np.cumsum(deg)
     if use_weights and graph.weights is not None and not graph.complete:
         owner, offset = _all_arcs(deg)
         w = graph.weights[graph.indptr[tellers[owner]] + offset]
-        hit = rng.random(total, dtype=np.float32) < w
+        hit = draws.uniform_for(None if rep is None else rep[owner], owner.size) < w
         owner, offset = owner[hit], offset[hit]
     elif prob >= 1:
         owner, offset = _all_arcs(deg)
     else:
-        pos = success_positions(rng, total, prob)
+        order = None
+        if rep is not None and draws.B > 1:
+            if rep.size > 1 and not bool((rep[1:] >= rep[:-1]).all()):
+                order = np.argsort(rep, kind="stable")  # each replicate's tellers together, in order
+                tellers, deg, rep = tellers[order], deg[order], rep[order]
+            totals = np.bincount(rep, weights=deg, minlength=draws.B).astype(np.int64)
+        else:
+            totals = np.array([total], dtype=np.int64)
+        pos, prep = gap_positions(draws, totals, prob)
+        pos += (np.cumsum(totals) - totals)[prep]  # into the batch's concatenated arcs
+        ends = np.cumsum(deg)
         owner = np.searchsorted(ends, pos, side="right")
         offset = pos - (ends[owner] - deg[owner])
+        target = _targets(graph, tellers, owner, offset)
+        return (owner if order is None else order[owner]), target
     return owner, _targets(graph, tellers, owner, offset)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines.numpy import NumpyEngine, Observer, Replicate
+from ..engines.numpy import Batch, NumpyEngine, Observer
 from ..funnels import Funnel
 from ..graphs.csr import CSRGraph
 from ..model.rules import advance_probability
@@ -63,7 +63,7 @@ class FunnelRecord:
         return self.funnel.kind
 
 
-def _categories(rep: Replicate, nodes: np.ndarray) -> np.ndarray:
+def _categories(rep: Batch, nodes: np.ndarray) -> np.ndarray:
     """Stage codes of `nodes`, with sharers telling bad news set apart (NEG_SHARE)."""
     f = rep.f
     st = rep.stage[nodes].astype(np.int8)
@@ -93,26 +93,26 @@ class _Recorder(Observer):
         self.snapshot = None if nodes is None else np.zeros((T + 1, nodes.size), dtype=np.int8)
         self.seed = np.zeros(n, dtype=bool)
 
-    def start(self, rep: Replicate) -> None:
+    def start(self, rep: Batch) -> None:
         self.seed = rep.stage != 0  # KOLs and initial complainers start outside the funnel
         if self.snapshot is not None:
             assert self.nodes is not None  # the snapshot draws these agents
             self.snapshot[0] = _categories(rep, self.nodes)
 
-    def before_step(self, t: int, rep: Replicate) -> None:
+    def before_step(self, t: int, rep: Batch) -> None:
         # the state at the start of the step, which the step's decisions read
         self.st0 = rep.stage.copy()
         self.was_sensed = rep.sensed.copy()
         self.ids0 = rep.inbox.ids
         self.kpos[self.ids0] = rep.inbox.pos  # positive messages each agent reads this step
 
-    def told(self, t: int, rep: Replicate, tellers: np.ndarray) -> None:
+    def told(self, t: int, rep: Batch, tellers: np.ndarray) -> None:
         # who takes a turn in telling is known only inside the step (a SICAS buyer can
         # buy, tell and finish in one step)
         buyers = tellers[(rep.stage[tellers] == self.f.SHARE) & (self.first_told_buyer[tellers] < 0)]
         self.first_told_buyer[buyers] = t
 
-    def after_step(self, t: int, rep: Replicate) -> None:
+    def after_step(self, t: int, rep: Batch) -> None:
         f, P = self.f, self.f.n_pre
         st0, st1 = self.st0, rep.stage
         pre = np.flatnonzero((st0 >= 1) & (st0 <= P) & (st1 != f.REJECTED))
@@ -147,7 +147,7 @@ class _Recorder(Observer):
             assert self.nodes is not None
             self.snapshot[t] = _categories(rep, self.nodes)
 
-    def finish(self, last: int, rep: Replicate) -> None:
+    def finish(self, last: int, rep: Batch) -> None:
         # nothing changed after step `last`: the remaining steps repeat its state
         self.sensed[last + 1:] = self.sensed[last]
         self.skips[last + 1:] = self.skips[last]

@@ -1,8 +1,8 @@
-"""The vectorized NumPy core (engine.py), its replicate with a public stepping API
-(replicate.py), the pure-IC kernel (ic.py) and Bass mode (bass.py)."""
+"""The vectorized NumPy core (engine.py), its batch of replicates with a public stepping
+API (replicate.py), the pure-IC kernel (ic.py) and Bass mode (bass.py)."""
 from __future__ import annotations
 
 from .engine import NumpyEngine
-from .replicate import Inbox, Observer, Replicate
+from .replicate import Batch, Inbox, Observer, Replicate
 
-__all__ = ["NumpyEngine", "Replicate", "Observer", "Inbox"]
+__all__ = ["NumpyEngine", "Batch", "Replicate", "Observer", "Inbox"]

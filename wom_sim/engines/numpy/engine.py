@@ -1,4 +1,4 @@
-"""The vectorized NumPy core: docs/model.md sections 2-7, one replicate at a time.
+"""The vectorized NumPy core: docs/model.md sections 2-7, many replicates at a time.
 
 `NumpyEngine` holds what replicates of one scenario share (the graph, the funnel's
 lookup tables, the default KOLs) and runs replicates on three paths, all reporting the
@@ -8,8 +8,10 @@ same counters (wom_sim.model.metrics) from which the metric table is derived onc
     ic.py          a kernel for the pure independent cascade special case
     bass.py        Bass mode (adoption only)
 
-Replicates are independent: each gets its own Generator from a SeedSequence stream, so
-the numbers never depend on how replicates are scheduled.
+The first two run a batch of replicates as one vectorized problem (`run_batch`).
+Replicates are independent: each gets its own Generator from a SeedSequence stream and
+draws from it alone (streams.Draws), so the numbers never depend on how replicates are
+scheduled or batched.
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ import numpy as np
 
 from ...graphs.csr import CSRGraph
 from ...model import metrics, rules
+from ...streams import Draws
 from .bass import run_bass
 from .ic import ICKernel, ic_ineligible
-from .replicate import Observer, Replicate
+from .replicate import Batch, Observer, Replicate
 
 
 class NumpyEngine:
@@ -69,32 +72,46 @@ class NumpyEngine:
         return self._out_degree
 
     def replicate(self, rng: np.random.Generator, kols: Any = None, observer: Observer | None = None) -> Replicate:
-        """A replicate at step 0, to step by hand: ``rep.step(t)``, ``rep.counters()``."""
+        """A replicate at step 0, to step by hand: ``rep.step(t)``, ``rep.counters()``
+        (always the general rules, even where the IC kernel would run)."""
         return Replicate(self, rng, None if kols is None else np.asarray(kols, dtype=np.int64), observer)
 
     def run_counters(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                      kols: Any = None, observer: Observer | None = None) -> np.ndarray:
         """One replicate's counters (steps + 1, counters); row 0 is the initial state."""
         kols = self.kols if kols is None else np.asarray(kols, dtype=np.int64)
-        if self.sc.wom.mode == "bass":
-            return run_bass(self, rng, on_step, kols)
-        if self.fast_ic and observer is None:
+        if self.sc.wom.mode == "bass" or observer is None:
+            return self.batch_counters([rng], [kols], on_step)[0]
+        return self._run(Replicate(self, rng, kols, observer), on_step)
+
+    def batch_counters(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
+                       on_step: Callable[[int], None] | None = None) -> np.ndarray:
+        """The counters of one replicate per Generator, (B, steps + 1, counters), run as
+        one batch; the same numbers as running them one at a time."""
+        kl = [self.kols] * len(rngs) if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
+        if self.sc.wom.mode == "bass":  # Bass: one at a time (cheap; mean-field or a sparse neighbour sum)
+            return np.stack([run_bass(self, g, on_step, k) for g, k in zip(rngs, kl)])
+        draws = Draws(rngs)
+        if self.fast_ic:
             if self._ic is None:
                 self._ic = ICKernel(self)
-            return self._ic.run(rng, kols, on_step)
-        rep = Replicate(self, rng, kols, observer)
+            return self._ic.run(draws, kl, on_step)
+        return self._run(Batch(self, draws, kl), on_step)
+
+    def _run(self, batch: Batch, on_step: Callable[[int], None] | None) -> np.ndarray:
         steps = self.sc.scenario.steps
-        out = np.zeros((steps + 1, len(metrics.COUNTERS) + self.funnel.n_codes), dtype=np.float64)
-        out[0] = rep.counters()
+        observer = batch.observer
+        out = np.zeros((batch.B, steps + 1, len(metrics.COUNTERS) + self.funnel.n_codes), dtype=np.float64)
+        out[:, 0] = batch.counters()
         for t in range(1, steps + 1):
-            rep.step(t)
-            out[t] = rep.counters()
-            if t < steps and rep.quiescent():
+            batch.step(t)
+            out[:, t] = batch.counters()
+            if t < steps and batch.quiescent():
                 # nothing can change any more: the remaining steps repeat this state
-                rep.new_adopters = rep.new_pos = rep.new_neg = rep.new_responses = 0
-                out[t + 1:] = rep.counters()
+                batch._zero_step()
+                out[:, t + 1:] = batch.counters()[:, None, :]
                 if observer is not None:
-                    observer.finish(t, rep)
+                    observer.finish(t, batch)
                 if on_step is not None:
                     on_step(steps)
                 break
@@ -102,8 +119,16 @@ class NumpyEngine:
                 on_step(t)
         else:
             if observer is not None:
-                observer.finish(steps, rep)
-        return out
+                observer.finish(steps, batch)
+        return out[0] if isinstance(batch, Replicate) else out
+
+    def run_batch(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
+                  on_step: Callable[[int], None] | None = None) -> np.ndarray:
+        """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
+        one vectorized batch (kols[b]: replicate b's KOLs, default the engine's).
+        `on_step(t)` is called after step t of the whole batch."""
+        c = self.batch_counters(rngs, kols, on_step)
+        return np.stack([metrics.table(x, self.funnel, self.sc.economics) for x in c])
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                       kols: Any = None, observer: Observer | None = None) -> np.ndarray:

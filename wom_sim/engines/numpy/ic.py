@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from ...graphs.csr import CSRGraph
-from ...graphs.kernels import success_positions
+from ...graphs.kernels import gap_positions
 from ...model.metrics import COUNTERS
+from ...streams import Draws
 from .replicate import Shared
 
 #: response policies that only ever act on detected negative sharers (IC has none)
@@ -62,13 +63,17 @@ def ic_ineligible(sc: Any, graph: CSRGraph) -> str | None:
 
 
 class ICKernel:
-    """Runs IC replicates on one graph; the stamp array is reused across replicates."""
+    """Runs batches of IC replicates on one graph; the stamp array is reused across batches.
+
+    Replicate b's agent i is row b*n + i of the stamp array (a block-diagonal graph by
+    index arithmetic), and every replicate draws from its own stream (streams.Draws),
+    so a replicate's numbers do not depend on the batch it runs in."""
 
     def __init__(self, eng: Shared) -> None:
         self.g, self.f = eng.g, eng.funnel
         self.n = eng.n
         self.deg = eng.out_degree.astype(np.int32)
-        self.stamp = np.full(self.n, -1, dtype=np.int32)
+        self.stamp = np.full(0, -1, dtype=np.int32)
         self.counter = 0
         sc = eng.sc
         self.p_kol = float(sc.seeding.kol_reach)
@@ -77,47 +82,73 @@ class ICKernel:
         self.realtime = bool(self.f.realtime_share)
         self.steps = sc.scenario.steps
 
-    def _hits(self, tellers: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
-        """Targets of the tellers' successful arcs (one Bernoulli(p) per arc)."""
+    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, B: int, shift: int) -> np.ndarray:
+        """Target rows of the tellers' successful arcs (one Bernoulli(p) per arc);
+        `tellers` are rows of the batch, replicate-major."""
         if tellers.size == 0 or p <= 0:
             return tellers[:0]
-        d = self.deg[tellers]
+        if B == 1:
+            loc, rep = tellers, None
+            d = self.deg[loc]
+            totals = np.array([int(d.sum())], dtype=np.int64)
+        else:
+            rep = tellers >> shift
+            loc = tellers & ((1 << shift) - 1)
+            d = self.deg[loc]
+            totals = np.bincount(rep, weights=d, minlength=B).astype(np.int64)
         ends = np.cumsum(d, dtype=np.int64)
-        total = int(ends[-1])
-        if total == 0:
+        if int(ends[-1]) == 0:
             return tellers[:0]
-        pos = success_positions(rng, total, p)
+        pos, prep = gap_positions(draws, totals, p)
+        if B > 1:
+            pos += (np.cumsum(totals) - totals)[prep]
         owner = np.searchsorted(ends, pos, side="right")
-        arc = self.g.indptr[tellers[owner]] + pos
+        arc = self.g.indptr[loc[owner]] + pos
         arc -= ends[owner]
         arc += d[owner]
-        return self.g.indices[arc]
+        hits = self.g.indices[arc].astype(np.int64)
+        if B > 1:
+            hits += prep << shift
+        return hits
 
-    def run(self, rng: np.random.Generator, kols: np.ndarray,
-            on_step: Callable[[int], None] | None = None) -> np.ndarray:
-        """One replicate: the counters (model.metrics), shape (steps + 1, counters)."""
-        n, T = self.n, self.steps
-        kols = np.asarray(kols, dtype=np.int64)
-        if self.counter > _STAMP_LIMIT - n - 1:
+    def run(self, draws: Draws, kols: list[np.ndarray], on_step: Callable[[int], None] | None = None) -> np.ndarray:
+        """A batch of replicates (kols[b]: replicate b's KOLs): the counters
+        (model.metrics), shape (B, steps + 1, counters)."""
+        n, T, B = self.n, self.steps, draws.B
+        # replicate b's agent i is row b << shift | i (a shift, not a division, finds b)
+        shift = max(int(n - 1).bit_length(), 1) if B > 1 else 0
+        N = B << shift if B > 1 else n
+        if self.stamp.size < N:
+            self.stamp = np.full(N, -1, dtype=np.int32)
+            self.counter = 0
+        if self.counter > _STAMP_LIMIT - N - 1:
             self.stamp.fill(-1)
             self.counter = 0
         base = c = self.counter
         stamp = self.stamp
-        k = kols.size
-        stamp[kols] = np.arange(c, c + k, dtype=np.int32)
-        c += k
+        k = np.array([kk.size for kk in kols], dtype=np.int64)
+        seeds = np.concatenate([np.asarray(kk, dtype=np.int64) + (b << shift) for b, kk in enumerate(kols)])
+        stamp[seeds] = np.arange(c, c + seeds.size, dtype=np.int32)
+        c += seeds.size
 
-        new_adopt = np.zeros(T + 1, dtype=np.int64)
-        new_share = np.zeros(T + 1, dtype=np.int64)
-        new_msgs = np.zeros(T + 1, dtype=np.int64)
-        pending = kols[:0]  # last step's distinct new hearers
-        queued = kols[:0]   # sharers made last step who tell this step (realtime_share false)
+        def per_rep(x: np.ndarray) -> np.ndarray:
+            return np.array([x.size]) if B == 1 else np.bincount(x >> shift, minlength=B)
+
+        new_adopt = np.zeros((B, T + 1), dtype=np.int64)
+        new_share = np.zeros((B, T + 1), dtype=np.int64)
+        new_msgs = np.zeros((B, T + 1), dtype=np.int64)
+        pending = seeds[:0]  # last step's distinct new hearers
+        queued = seeds[:0]   # sharers made last step who tell this step (realtime_share false)
         for t in range(1, T + 1):
             # receive: last step's distinct new hearers adopt; some of them share
             if pending.size:
-                new_adopt[t] = pending.size
-                sharers = pending if self.share_prob >= 1 else pending[rng.random(pending.size) < self.share_prob]
-                new_share[t] = sharers.size
+                new_adopt[:, t] = per_rep(pending)
+                if self.share_prob >= 1:
+                    sharers = pending
+                else:
+                    sharers = pending[draws.uniform_for(None if B == 1 else pending >> shift, pending.size)
+                                      < self.share_prob]
+                new_share[:, t] = per_rep(sharers)
             else:
                 sharers = pending
             # tell: the KOLs' broadcast at step 1, then every sharer once, in the step it
@@ -126,8 +157,9 @@ class ICKernel:
                 tellers = sharers
             else:
                 tellers, queued = queued, sharers
-            hits = self._hits(kols, self.p_kol, rng) if t == 1 else self._hits(tellers, self.p, rng)
-            new_msgs[t] = hits.size
+            hits = (self._hits(seeds, self.p_kol, draws, B, shift) if t == 1
+                    else self._hits(tellers, self.p, draws, B, shift))
+            new_msgs[:, t] = per_rep(hits)
             if hits.size:
                 hits = hits[stamp[hits] < base]
             if hits.size:
@@ -135,7 +167,7 @@ class ICKernel:
                 stamp[hits] = ids
                 hits = hits[stamp[hits] == ids]  # one survivor per agent hit more than once
                 c += ids.size
-            pending = hits.astype(np.int64)
+            pending = hits
             if pending.size == 0 and queued.size == 0:  # nothing in flight: later steps repeat this one
                 break
             if on_step is not None:
@@ -145,22 +177,27 @@ class ICKernel:
             on_step(T)
         return self._counters(k, new_adopt, new_share, new_msgs)
 
-    def _counters(self, k: int, new_adopt: np.ndarray, new_share: np.ndarray, new_msgs: np.ndarray) -> np.ndarray:
-        """The general engine's counters from the per-step counts."""
+    def _counters(self, k: np.ndarray, new_adopt: np.ndarray, new_share: np.ndarray,
+                  new_msgs: np.ndarray) -> np.ndarray:
+        """The general engine's counters (B, steps + 1, counters) from the per-step
+        counts (B, steps + 1) and the KOLs per replicate `k`."""
         n, f, T = self.n, self.f, self.steps
-        out = np.zeros((T + 1, len(COUNTERS) + f.n_codes), dtype=np.float64)
+        B = k.size
+        out = np.zeros((B, T + 1, len(COUNTERS) + f.n_codes), dtype=np.float64)
         col = {name: i for i, name in enumerate(COUNTERS)}
-        adopters = k + np.cumsum(new_adopt)
-        t = np.arange(T + 1)
-        out[:, col["aware"]] = adopters
-        out[:, col["adopters"]] = adopters
-        out[:, col["new_adopters"]] = new_adopt
-        out[:, col["new_pos_messages"]] = new_msgs
+        kk = k[:, None]
+        adopters = kk + np.cumsum(new_adopt, axis=1)
+        first = (np.arange(T + 1) >= 1)[None, :]
+        shared = np.cumsum(new_share, axis=1)
+        out[..., col["aware"]] = adopters
+        out[..., col["adopters"]] = adopters
+        out[..., col["new_adopters"]] = new_adopt
+        out[..., col["new_pos_messages"]] = new_msgs
         stage = len(COUNTERS)
-        told = np.cumsum(new_share) - (0 if self.realtime else new_share)  # sharers who have told
-        waiting = np.where(t == 0, k, 0) + (0 if self.realtime else new_share)
-        out[:, stage + f.UNAWARE] = n - adopters
-        out[:, stage + f.ACTION] = adopters - k - np.cumsum(new_share)
-        out[:, stage + f.SHARE] = waiting
-        out[:, stage + f.DONE] = told + np.where(t >= 1, k, 0)
+        told = shared - (0 if self.realtime else new_share)  # sharers who have told
+        waiting = np.where(~first, kk, 0) + (0 if self.realtime else new_share)
+        out[..., stage + f.UNAWARE] = n - adopters
+        out[..., stage + f.ACTION] = adopters - kk - shared
+        out[..., stage + f.SHARE] = waiting
+        out[..., stage + f.DONE] = told + np.where(first, kk, 0)
         return out

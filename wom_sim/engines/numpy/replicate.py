@@ -1,4 +1,12 @@
-"""One replicate of the vectorized core: the agent state and the step rules that change it.
+"""A batch of replicates of the vectorized core: the agent state and the step rules.
+
+B replicates run as ONE problem: replicate r's agent i is row r*n + i of every state
+array (a block-diagonal graph that is never built: neighbours are found by index
+arithmetic on the one CSR). Small graphs are where a step's fixed cost (some hundred
+NumPy calls) dominates; a batch pays it once for all B. Every random number of
+replicate r comes from its own stream (streams.Draws), and the elements of one
+replicate are always taken in the same order, so a replicate gives the same numbers
+alone or in a batch of any size (tests/test_batch.py).
 
 Every per-step operation is an array operation over an *active set*: the agents who
 received messages last step (the inbox), the agents inside the funnel, and the
@@ -14,10 +22,11 @@ Step order (synchronous; decisions read the state at the start of the step):
   5. telling: KOL broadcast (step 1), retell or cascade (_tell)
   6. detection of complainers who told, responses due   (_respond)
 
-The public stepping API: ``Replicate(engine, rng, kols, observer)``, then ``step(t)``
-for t = 1, 2, ..., ``counters()`` after any step, ``quiescent()`` when nothing can
-change any more. An :class:`Observer` sees the state before and after every step and
-the sharers who take a turn in telling (the teach recorder uses it).
+The public stepping API: ``Batch(engine, draws, kols)`` (or ``Replicate(engine, rng,
+kols, observer)`` for one), then ``step(t)`` for t = 1, 2, ..., ``counters()`` (one row
+per replicate) after any step, ``quiescent()`` when nothing can change any more in any
+replicate. An :class:`Observer` (batches of one) sees the state before and after every
+step and the sharers who take a turn in telling (the teach recorder uses it).
 """
 from __future__ import annotations
 
@@ -28,9 +37,10 @@ import numpy as np
 
 from ...funnels import Funnel
 from ...graphs.csr import CSRGraph
-from ...graphs.kernels import accumulate, bernoulli_arcs, distinct_neighbours, ranges, repeat_index
+from ...graphs.kernels import accumulate, bernoulli_arcs, distinct_neighbours, gap_positions, ranges, repeat_index
 from ...model import rules
 from ...policies import EngineView, make_policy
+from ...streams import Draws
 
 
 class Shared(Protocol):
@@ -56,19 +66,19 @@ class Observer:
     """Watches a replicate step by step; every method is optional (the base does nothing).
     It reads the replicate's public arrays and must not change them or draw numbers."""
 
-    def start(self, rep: Replicate) -> None:
+    def start(self, rep: Batch) -> None:
         """The initial state (step 0), after the seeds are placed."""
 
-    def before_step(self, t: int, rep: Replicate) -> None:
+    def before_step(self, t: int, rep: Batch) -> None:
         """The state at the start of step t, which the step's decisions read."""
 
-    def told(self, t: int, rep: Replicate, tellers: np.ndarray) -> None:
+    def told(self, t: int, rep: Batch, tellers: np.ndarray) -> None:
         """The sharers taking a turn in telling in step t (KOL broadcasts excluded)."""
 
-    def after_step(self, t: int, rep: Replicate) -> None:
+    def after_step(self, t: int, rep: Batch) -> None:
         """The state after step t."""
 
-    def finish(self, last: int, rep: Replicate) -> None:
+    def finish(self, last: int, rep: Batch) -> None:
         """No step ran after `last`: the replicate was quiescent, later steps repeat it."""
 
 
@@ -98,7 +108,8 @@ class _Plans:
     COMPACT_FROM = 1 << 16
 
     def __init__(self, n: int) -> None:
-        self.buf = np.zeros(1 << 12, dtype=np.int32)
+        self.dtype = np.int32 if n < 2**31 else np.int64  # targets are agent ids of the batch
+        self.buf = np.zeros(1 << 12, dtype=self.dtype)
         self.used = 0
         self.pos = np.zeros(n, dtype=np.int64)  # next target of each agent's plan
         self.unplanned: list[np.ndarray] = []    # sharers made since the last draw
@@ -106,7 +117,7 @@ class _Plans:
     def add(self, agents: np.ndarray, targets: np.ndarray, sizes: np.ndarray) -> None:
         need = self.used + targets.size
         if need > self.buf.size:
-            grown = np.zeros(max(need, 2 * self.buf.size), dtype=np.int32)
+            grown = np.zeros(max(need, 2 * self.buf.size), dtype=self.dtype)
             grown[:self.used] = self.buf[:self.used]
             self.buf = grown
         self.buf[self.used:need] = targets
@@ -124,93 +135,144 @@ class _Plans:
         if self.used <= max(self.COMPACT_FROM, 2 * int(left.sum())):
             return
         keep = self.buf[ranges(self.pos[agents], left)]
-        self.buf = np.zeros(max(keep.size * 2, 1 << 12), dtype=np.int32)
+        self.buf = np.zeros(max(keep.size * 2, 1 << 12), dtype=self.dtype)
         self.buf[:keep.size] = keep
         self.pos[agents] = np.cumsum(left) - left
         self.used = keep.size
 
 
-class Replicate:
-    """The state of one replicate and the step rules that change it."""
+class Batch:
+    """The state of B replicates and the step rules that change it."""
 
-    def __init__(self, eng: Shared, rng: np.random.Generator, kols: np.ndarray | None = None,
+    def __init__(self, eng: Shared, draws: Draws, kols: list[np.ndarray] | None = None,
                  observer: Observer | None = None) -> None:
-        self.e, self.g, self.f, self.rng = eng, eng.g, eng.funnel, rng
-        self.kols = eng.kols if kols is None else np.asarray(kols, dtype=np.int64)
+        B, n = draws.B, eng.n
+        assert observer is None or B == 1, "an observer watches a batch of one"
+        self.e, self.g, self.f, self.draws = eng, eng.g, eng.funnel, draws
+        # replicate r's agent i is row r * stride + i: a power of two, so the replicate
+        # and the agent of a row are a shift and a mask, not a division
+        self.shift = max(int(n - 1).bit_length(), 1) if B > 1 else 0
+        self.stride = 1 << self.shift if B > 1 else n
+        self.B, self.n, self.N = B, n, B * self.stride
+        kol_list = [eng.kols] * B if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
+        self.kols = (np.concatenate([k + r * self.stride for r, k in enumerate(kol_list)]) if B > 1
+                     else kol_list[0])
         self.observer = observer
         sc = eng.sc
         self.wom, self.resp = sc.wom, sc.response
         self.cascade = sc.wom.mode == "cascade"
-        n, f = eng.n, self.f
-        self.n = n
+        f, N = self.f, self.N
         self.t = 0
-        # --- agent state (docs/model.md section 2); small dtypes
-        self.stage = np.zeros(n, dtype=np.int8)
-        self.experience = np.zeros(n, dtype=np.int8)   # +1 / -1 after purchase
-        self.valence = np.zeros(n, dtype=np.int8)      # what a sharer tells: +1 / -1
-        self.tells_left = np.zeros(n, dtype=np.int32)  # retell: tells; cascade: active steps
-        self.aware = np.zeros(n, dtype=bool)
-        self.heard_neg = np.zeros(n, dtype=bool)
-        self.sensed = np.zeros(n, dtype=bool)
-        self.detected = np.zeros(n, dtype=bool)
-        self.telling = np.zeros(n, dtype=bool)         # member of self.tellers or self.pending
-        self.kpos = np.zeros(n, dtype=np.int32)        # scratch: positive messages read this step
+        # --- agent state (docs/model.md section 2), row r*n + i; small dtypes
+        self.stage = np.zeros(N, dtype=np.int8)
+        self.experience = np.zeros(N, dtype=np.int8)   # +1 / -1 after purchase
+        self.valence = np.zeros(N, dtype=np.int8)      # what a sharer tells: +1 / -1
+        self.tells_left = np.zeros(N, dtype=np.int32)  # retell: tells; cascade: active steps
+        self.aware = np.zeros(N, dtype=bool)
+        self.heard_neg = np.zeros(N, dtype=bool)
+        self.sensed = np.zeros(N, dtype=bool)
+        self.detected = np.zeros(N, dtype=bool)
+        self.telling = np.zeros(N, dtype=bool)         # member of self.tellers or self.pending
+        self.kpos = np.zeros(N, dtype=np.int32)        # scratch: positive messages read this step
         self._kpos_ids: np.ndarray | None = None       # where kpos is non-zero
-        self.plans = None if self.cascade else _Plans(n)
-        # --- active sets
+        self.plans = None if self.cascade else _Plans(N)
+        # --- active sets (agent rows of the batch)
         self.pre = _empty()       # agents in pre-purchase stages
         self.tellers = _empty()   # sharers who tell this step
         self.pending = _empty()   # sharers who start telling next step
         self.inbox = Inbox.empty()
-        # --- counters (model.metrics.COUNTERS)
-        self.counts = np.zeros(f.n_codes, dtype=np.int64)
-        self.counts[0] = n
-        self.n_aware = self.n_neg_reach = self.adopters = 0
-        self.new_adopters = self.new_pos = self.new_neg = self.new_responses = 0
-        self.policy = make_policy(sc.response)
-        self.view = EngineView(eng.out_degree if self.policy.monitors else np.zeros(0), 0, rng)
-        self._seed()
+        # --- counters per replicate (model.metrics.COUNTERS)
+        self.counts = np.zeros((B, f.n_codes), dtype=np.int64)
+        self.counts[:, 0] = n
+        z = np.zeros(B, dtype=np.int64)
+        self.n_aware, self.n_neg_reach, self.adopters = z.copy(), z.copy(), z.copy()
+        self._zero_step()
+        # one policy per replicate (it keeps that replicate's queue); a policy that draws
+        # numbers gets a child of the replicate's stream, so it cannot shift the engine's
+        proto = make_policy(sc.response)
+        self.monitors = proto.monitors
+        self.policies = [proto] + [make_policy(sc.response) for _ in range(B - 1)] if proto.monitors else []
+        deg = eng.out_degree if proto.monitors else np.zeros(0)
+        self.views = [EngineView(deg, 0, g.spawn(1)[0]) for g in draws.gens] if proto.monitors else []
+        self._seed(kol_list)
         if observer is not None:
             observer.start(self)
 
+    def _zero_step(self) -> None:
+        z = np.zeros(self.B, dtype=np.int64)
+        self.new_adopters, self.new_pos, self.new_neg, self.new_responses = z, z.copy(), z.copy(), z.copy()
+
     # ------------------------------------------------------------------ helpers
+    def rep_of(self, idx: np.ndarray) -> np.ndarray | None:
+        """The replicate of each agent row (None in a batch of one)."""
+        return None if self.B == 1 else idx >> self.shift
+
+    def local(self, idx: np.ndarray) -> np.ndarray:
+        """The agents' ids in the graph."""
+        return idx if self.B == 1 else idx & (self.stride - 1)
+
+    def per_rep(self, idx: np.ndarray) -> np.ndarray:
+        """How many of `idx` belong to each replicate."""
+        if self.B == 1:
+            return np.array([idx.size], dtype=np.int64)
+        return np.bincount(idx >> self.shift, minlength=self.B)
+
+    def uniform(self, idx: np.ndarray) -> np.ndarray:
+        """One uniform per agent of `idx`, from its replicate's stream."""
+        return self.draws.uniform_for(self.rep_of(idx), idx.size)
+
+    def coin(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+        """The agents of `idx` for whom an event of probability p happens."""
+        if idx.size == 0:
+            return idx
+        if np.ndim(p) == 0 and p >= 1:
+            return idx
+        return idx[self.uniform(idx) < p]
+
     def move(self, idx: np.ndarray, code: int | np.ndarray) -> None:
         """Set the stage of distinct agents `idx`, keeping the stage counts exact."""
         if idx.size == 0:
             return
         c = self.f.n_codes
-        self.counts -= np.bincount(self.stage[idx], minlength=c)
-        if isinstance(code, np.ndarray):
-            self.counts += np.bincount(code, minlength=c)
+        if self.B == 1:
+            self.counts[0] -= np.bincount(self.stage[idx], minlength=c)
+            if isinstance(code, np.ndarray):
+                self.counts[0] += np.bincount(code, minlength=c)
+            else:
+                self.counts[0, code] += idx.size
         else:
-            self.counts[code] += idx.size
+            base = (idx >> self.shift) * c
+            flat = self.counts.reshape(-1)
+            flat -= np.bincount(base + self.stage[idx], minlength=self.B * c)
+            flat += np.bincount(base + code, minlength=self.B * c)
         self.stage[idx] = code
 
     def mark_aware(self, idx: np.ndarray) -> None:
         new = idx[~self.aware[idx]]
         self.aware[new] = True
-        self.n_aware += new.size
+        self.n_aware += self.per_rep(new)
 
     def mark_heard_neg(self, idx: np.ndarray) -> None:
         new = idx[~self.heard_neg[idx]]
         self.heard_neg[new] = True
-        self.n_neg_reach += new.size
+        self.n_neg_reach += self.per_rep(new)
 
     def make_sharers(self, idx: np.ndarray, valence: int | np.ndarray, now: bool, tells: np.ndarray | None = None,
                      complainer: bool = False) -> np.ndarray:
         """Agents `idx` start telling with valence +1/-1 (one for all, or one each): now
         (this step) or next step.
 
-        Draws their tells (rules.new_tells) unless given; in retell mode each draws its
-        plan of distinct followers (rules.telling_plan_size of them). Returns what each
-        will tell (0: nobody to tell; the caller decides its stage)."""
+        Draws their tells (rules.new_tells_from) unless given; in retell mode each draws
+        its plan of distinct followers (rules.telling_plan_size of them). Returns what
+        each will tell (0: nobody to tell; the caller decides its stage)."""
         if idx.size == 0:
             return np.zeros(0, dtype=np.int32)
         if tells is None:
             assert np.ndim(valence) == 0, "tells are drawn for one valence at a time"
-            tells = rules.new_tells(self.rng, self.wom, int(valence), idx.size, complainer=complainer)
+            u = self.uniform(idx) if rules.tells_need_draws(self.wom) else None
+            tells = rules.new_tells_from(u, self.wom, int(valence), idx.size, complainer=complainer)
         if self.plans is not None:  # it will tell this many distinct followers; drawn at telling time
-            tells = rules.telling_plan_size(tells, self.e.out_degree[idx]).astype(np.int32)
+            tells = rules.telling_plan_size(tells, self.e.out_degree[self.local(idx)]).astype(np.int32)
             self.plans.unplanned.append(idx)
         self.valence[idx] = valence
         self.tells_left[idx] = tells
@@ -237,9 +299,16 @@ class Replicate:
             idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
         idx = idx[self.tells_left[idx] > 0]
         if idx.size:
-            _, targets, size = distinct_neighbours(self.g, idx, self.tells_left[idx], self.rng,
-                                                   deg=self.e.out_degree[idx])
-            plans.add(idx, targets, size)
+            loc, rep = self.local(idx), self.rep_of(idx)
+            owner, targets, size = distinct_neighbours(self.g, loc, self.tells_left[idx], self.draws, rep,
+                                                       deg=self.e.out_degree[loc])
+            plans.add(idx, self.to_rows(targets, owner, rep), size)
+
+    def to_rows(self, targets: np.ndarray, owner: np.ndarray, rep: np.ndarray | None) -> np.ndarray:
+        """Local targets of messages from tellers of replicates `rep` (by owner) as rows."""
+        if rep is None:
+            return targets
+        return targets + (rep[owner] << self.shift)
 
     def finish_telling(self, idx: np.ndarray) -> None:
         """Sharers out of tells: buyers go DONE; rejecters stay REJECTED."""
@@ -254,8 +323,8 @@ class Replicate:
         return (s > self.f.n_pre) & (s != self.f.REJECTED)
 
     # ------------------------------------------------------------------ step 0
-    def _seed(self) -> None:
-        f = self.f
+    def _seed(self, kol_list: list[np.ndarray]) -> None:
+        f, n, stride = self.f, self.n, self.stride
         kols = self.kols
         if kols.size:
             # KOLs are positive sharers who broadcast once at step 1, then are DONE
@@ -263,27 +332,33 @@ class Replicate:
             self.experience[kols] = 1
             self.valence[kols] = 1
             self.mark_aware(kols)
-            self.adopters += kols.size
+            self.adopters += self.per_rep(kols)
         k = self.e.sc.seeding.initial_complainers
         if k:
-            pool = self.n - kols.size
-            pick = self.rng.choice(pool, size=min(k, pool), replace=False).astype(np.int64)
-            if kols.size:  # map 0..pool-1 onto the non-KOL agents
-                others = np.setdiff1d(np.arange(self.n, dtype=np.int64), kols, assume_unique=True)
-                pick = others[pick]
+            pools = np.array([n - kk.size for kk in kol_list], dtype=np.int64)
+            take = np.minimum(k, pools)
+            picks = sample_distinct(self.draws, pools, take)
+            rows = []
+            for r, kk in enumerate(kol_list):  # map 0..pool-1 onto the replicate's non-KOL agents
+                pick = picks[r]
+                if kk.size:
+                    others = np.setdiff1d(np.arange(n, dtype=np.int64), kk, assume_unique=True)
+                    pick = others[pick]
+                rows.append(pick + r * stride)
+            pick = np.concatenate(rows)
             # customers with a bad experience: a complaint is out
             self.move(pick, f.SHARE)
             self.experience[pick] = -1
             self.mark_aware(pick)
             self.mark_heard_neg(pick)
-            self.adopters += pick.size
+            self.adopters += self.per_rep(pick)
             told = self.make_sharers(pick, -1, now=True, complainer=True)
             self.move(pick[told == 0], f.DONE)
 
     # ------------------------------------------------------------------ one step
     def step(self, t: int) -> None:
-        """Advance the replicate by step t (t = 1, 2, ... in order)."""
-        self.new_adopters = self.new_pos = self.new_neg = self.new_responses = 0
+        """Advance every replicate by step t (t = 1, 2, ... in order)."""
+        self._zero_step()
         self.t = t
         if self.observer is not None:
             self.observer.before_step(t, self)
@@ -320,7 +395,7 @@ class Replicate:
             rej = ids[free & got_neg]
             adopt = ids[free & ~got_neg & (ib.pos > 0)]
             self.move(rej, f.REJECTED)
-            sharers = rej[self.rng.random(rej.size) < rules.share_probability(w, -1)]
+            sharers = self.coin(rej, rules.share_probability(w, -1))
             self.make_sharers(sharers, -1, now=f.realtime_share)
             self._adopt(adopt, positive=True)
             return _empty()
@@ -332,9 +407,9 @@ class Replicate:
             st = self.stage[ids]
             cand = got_neg & (st <= f.n_pre) & (st >= 1)
             c_ids, c_k = ids[cand], ib.neg[cand]
-            rej = c_ids[self.rng.random(c_ids.size) < rules.rejection_probability(c_k, w.reject_per_negative)]
+            rej = self.coin(c_ids, rules.rejection_probability(c_k, w.reject_per_negative))
             self.move(rej, f.REJECTED)
-            tellers = rej[self.rng.random(rej.size) < w.rejecter_shares]
+            tellers = self.coin(rej, w.rejecter_shares)
             self.make_sharers(tellers, -1, now=f.realtime_share)
         # positive messages boost this step's advance (read in _progress)
         self.kpos[ids] = ib.pos
@@ -344,16 +419,13 @@ class Replicate:
     def _advertise(self) -> np.ndarray:
         """Advertising: each unaware agent becomes aware with p_external.
 
-        Bernoulli(p) for all N agents equals a Binomial(N, p) count of uniformly chosen
-        distinct agents, so only the hits are drawn; the non-unaware ones are dropped.
-        """
+        Only the hits are drawn (geometric gaps over each replicate's n agents); those
+        not unaware are dropped."""
         p = self.wom.p_external
         if p <= 0:
             return _empty()
-        k = self.rng.binomial(self.n, p)
-        if k == 0:
-            return _empty()
-        hit = self.rng.choice(self.n, size=k, replace=False).astype(np.int64)
+        pos, rep = gap_positions(self.draws, np.full(self.B, self.n, dtype=np.int64), p)
+        hit = pos + (rep << self.shift) if self.B > 1 else pos
         hit = hit[self.stage[hit] == self.f.UNAWARE]
         self.mark_aware(hit)
         if self.f.is_contagion:  # no funnel: advertising persuades at once (innovators)
@@ -366,8 +438,8 @@ class Replicate:
         """Each agent aware at the start of the step advances one stage with its probability.
 
         The largest per-step cost of the full model (it touches every agent in the
-        funnel), so: one gather of the stages, per-code lookup tables, float32 draws,
-        and the message and brand lifts computed only for the agents they apply to."""
+        funnel), so: one gather of the stages, per-code lookup tables, and the message
+        and brand lifts computed only for the agents they apply to."""
         f, e = self.f, self.e
         if f.is_contagion:
             return _empty()
@@ -388,11 +460,11 @@ class Replicate:
                 lift = np.flatnonzero(e.brand_by_code[s] & self.sensed[pre])
                 if lift.size:
                     adv[lift] = rules.brand_lift(adv[lift], np.float32(f.brand_engagement))
-            step = self.rng.random(pre.size, dtype=np.float32) < adv
+            step = self.uniform(pre) < adv
             new_s = s + step.view(np.int8)
             if f.skip > 0:  # SICAS: a jump from Sense straight to Action
-                jump = (s == 1) & (self.rng.random(pre.size, dtype=np.float32) < f.skip)
-                new_s[jump] = f.ACTION
+                first = np.flatnonzero(s == 1)
+                new_s[first[self.uniform(pre[first]) < f.skip]] = f.ACTION
             changed = np.flatnonzero(new_s != s)
             self.move(pre[changed], new_s[changed])
             bought = new_s == f.ACTION
@@ -401,7 +473,9 @@ class Replicate:
         if self._kpos_ids is not None:
             self.kpos[self._kpos_ids] = 0
             self._kpos_ids = None
-        self.pre = np.concatenate([pre, new_aware]) if new_aware.size else pre
+        # kept sorted: a replicate's agents in a fixed order (its draws do not depend on
+        # the batch), replicates apart (no sort to hand out the numbers), gathers in order
+        self.pre = np.sort(np.concatenate([pre, new_aware]), kind="stable") if new_aware.size else pre
         return buyers
 
     def _adopt(self, idx: np.ndarray, positive: bool) -> None:
@@ -413,21 +487,24 @@ class Replicate:
         if idx.size == 0:
             return
         f, w = self.f, self.wom
-        self.adopters += idx.size
-        self.new_adopters += idx.size
+        got = self.per_rep(idx)
+        self.adopters += got
+        self.new_adopters += got
         if positive:
             neg = np.zeros(idx.size, dtype=bool)
         else:
-            neg = self.rng.random(idx.size) < w.p_negative_experience
+            neg = self.uniform(idx) < w.p_negative_experience
         self.experience[idx] = np.where(neg, -1, 1)
         codes = np.full(idx.size, f.ACTION, dtype=np.int8)
         # who shares, and their tells, by valence; then the plans of all of them at once
         parts: list[tuple[np.ndarray, int, np.ndarray]] = []
         for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
             sp = rules.share_probability(w, valence)
-            rows = rows if sp >= 1 else rows[self.rng.random(rows.size) < sp]
+            if sp < 1 and rows.size:
+                rows = rows[self.uniform(idx[rows]) < sp]
             if rows.size:
-                parts.append((rows, valence, rules.new_tells(self.rng, w, valence, rows.size)))
+                u = self.uniform(idx[rows]) if rules.tells_need_draws(w) else None
+                parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size)))
         if parts:
             rows = np.concatenate([p[0] for p in parts])
             told = self.make_sharers(idx[rows], np.concatenate([np.full(p[0].size, p[1], np.int8) for p in parts]),
@@ -440,8 +517,20 @@ class Replicate:
         if self.f.brand_engagement <= 0 or self.resp.detect_prob <= 0 or self.pre.size == 0:
             return
         cand = self.pre[~self.sensed[self.pre]]
-        found = cand[self.rng.random(cand.size) < self.resp.detect_prob]
-        self.sensed[found] = True
+        self.sensed[self.coin(cand, self.resp.detect_prob)] = True
+
+    def _arcs(self, tellers: np.ndarray, prob: float, use_weights: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """bernoulli_arcs for agent rows: (owner index, target row)."""
+        loc, rep = self.local(tellers), self.rep_of(tellers)
+        o, tg = bernoulli_arcs(self.g, loc, prob, self.draws, rep, use_weights=use_weights,
+                               deg=self.e.out_degree[loc])
+        return o, self.to_rows(tg, o, rep)
+
+    def _count_messages(self, tg: np.ndarray, is_neg: np.ndarray | None) -> None:
+        allm = self.per_rep(tg)
+        nn = self.per_rep(tg[is_neg]) if is_neg is not None else 0
+        self.new_neg += nn
+        self.new_pos += allm - nn
 
     def _tell(self, t: int) -> np.ndarray:
         """Telling (step 5). Returns the negative sharers who told this step."""
@@ -450,25 +539,27 @@ class Replicate:
         negs: list[np.ndarray] = []
         if t == 1 and self.kols.size:
             kols = self.kols
-            _, tg = bernoulli_arcs(g, kols, self.e.sc.seeding.kol_reach, self.rng)
+            _, tg = self._arcs(kols, self.e.sc.seeding.kol_reach)
             owners_t.append(tg)
             negs.append(np.zeros(tg.size, dtype=bool))
-            self.new_pos += tg.size
+            self._count_messages(tg, None)
             self.move(kols, self.f.DONE)
             self.valence[kols] = 0
         tellers = self.tellers
         if tellers.size:
             tellers = tellers[self.tells_left[tellers] > 0]
+        if self.plans is not None:
+            # every step, whether or not anyone tells now: a replicate's plans are drawn
+            # at the same point of its stream alone or in a batch
+            self._draw_plans()
         if self.observer is not None:
             self.observer.told(t, self, tellers)
         neg_tellers = _empty()
         if tellers.size:
             if self.plans is None:  # cascade: one independent trial per out-arc
-                o, tg = bernoulli_arcs(g, tellers, w.transmissibility, self.rng,
-                                       use_weights=g.weights is not None, deg=self.e.out_degree[tellers])
+                o, tg = self._arcs(tellers, w.transmissibility, use_weights=g.weights is not None)
                 self.tells_left[tellers] -= 1
             else:  # retell: the next tells_per_step people of each sharer's plan
-                self._draw_plans()
                 if self.plans.used > _Plans.COMPACT_FROM:  # every live plan: this step's tellers, next step's
                     live = np.concatenate([tellers, self.pending])
                     self.plans.compact(live, self.tells_left[live])
@@ -483,9 +574,7 @@ class Replicate:
                 is_neg = np.zeros(tg.size, dtype=bool)
             owners_t.append(tg)
             negs.append(is_neg)
-            nn = int(is_neg.sum())
-            self.new_neg += nn
-            self.new_pos += tg.size - nn
+            self._count_messages(tg, is_neg if teller_neg.any() else None)
             done = self.tells_left[tellers] <= 0
             self.finish_telling(tellers[done])
             tellers = tellers[~done]
@@ -497,31 +586,44 @@ class Replicate:
             # are not kept (rules.message_may_act)
             keep = rules.message_may_act(neg, self.heard_neg[targets], self.bought(targets))
             targets, neg = targets[keep], neg[keep]
-            self.inbox = Inbox(*accumulate(targets, neg, self.n))
+            self.inbox = Inbox(*accumulate(targets, neg, self.N))
         return neg_tellers
 
     def _respond(self, t: int, neg_tellers: np.ndarray) -> None:
         """Monitoring, then the responses due at the end of step t (docs/model.md section 5)."""
-        if not self.policy.monitors:
+        if not self.monitors:
             return
-        r, f = self.resp, self.f
-        self.view.neg_messages_step = self.new_neg
+        r, f, n = self.resp, self.f, self.stride
+        for b, view in enumerate(self.views):
+            view.neg_messages_step = int(self.new_neg[b])
         if neg_tellers.size and r.detect_prob > 0:
             cand = neg_tellers[~self.detected[neg_tellers]]
-            found = cand[self.rng.random(cand.size) < r.detect_prob]
+            found = self.coin(cand, r.detect_prob)
             self.detected[found] = True
-            self.policy.on_detected(t, found, self.view)
-        due = np.asarray(self.policy.due(t, self.view), dtype=np.int64)
+            if self.B == 1:
+                self.policies[0].on_detected(t, found, self.views[0])
+            else:  # every replicate that had negative tellers, as alone (maybe with nobody found)
+                rep = found >> self.shift
+                order = np.argsort(rep, kind="stable")
+                cuts = np.searchsorted(rep[order], np.arange(self.B + 1))
+                for b in np.flatnonzero(self.per_rep(neg_tellers)).tolist():
+                    self.policies[b].on_detected(t, found[order[cuts[b]:cuts[b + 1]]] - b * n, self.views[b])
+        if self.B == 1:
+            due = np.asarray(self.policies[0].due(t, self.views[0]), dtype=np.int64)
+        else:
+            parts = [np.asarray(p.due(t, v), dtype=np.int64) for p, v in zip(self.policies, self.views)]
+            sizes = np.array([d.size for d in parts], dtype=np.int64)
+            due = np.concatenate(parts) + np.repeat(np.arange(self.B, dtype=np.int64) * n, sizes)
         if due.size == 0:
             return
-        self.new_responses = due.size
-        u = self.rng.random((3, due.size))
+        self.new_responses = self.per_rep(due)
+        u0, u1 = self.uniform(due), self.uniform(due)
         # resolve: the complainer stops telling
-        resolved = due[(u[0] < r.resolve_prob) & (self.valence[due] < 0) & (self.tells_left[due] > 0)]
+        resolved = due[(u0 < r.resolve_prob) & (self.valence[due] < 0) & (self.tells_left[due] > 0)]
         if resolved.size:
             self.finish_telling(resolved)
         # service recovery: a complaining buyer becomes a positive sharer
-        rec = due[(u[1] < r.recovery_prob) & (self.experience[due] < 0)]
+        rec = due[(u1 < r.recovery_prob) & (self.experience[due] < 0)]
         if rec.size:
             self.experience[rec] = 1
             # drop any negative telling first, so that no agent is listed twice
@@ -535,17 +637,25 @@ class Replicate:
         # public reply: each REJECTED neighbour reconsiders with repair_prob
         if r.repair_prob > 0:
             self._repair(due)
+        # answered sharers who stopped leave the telling lists now: a stale entry would
+        # come back to life (and tell twice a step) if the agent shared again later
+        self.tellers = self.tellers[self.telling[self.tellers]]
+        self.pending = self.pending[self.telling[self.pending]]
 
     def _repair(self, answered: np.ndarray) -> None:
         f, g = self.f, self.g
         if g.complete:  # every other agent follows each answered complainer
             rejected = np.flatnonzero(self.stage == f.REJECTED)
-            replies = answered.size - np.isin(rejected, answered)  # not its own reply
-            hits = rejected[self.rng.random(rejected.size) < rules.repair_probability(replies, self.resp.repair_prob)]
+            per = self.per_rep(answered)
+            mine = per if self.B == 1 else per[rejected >> self.shift]
+            if self.B > 1:  # only the replicates that answered someone (as each would alone)
+                rejected, mine = rejected[mine > 0], mine[mine > 0]
+            replies = mine - np.isin(rejected, answered)  # not its own reply
+            hits = self.coin(rejected, rules.repair_probability(replies, self.resp.repair_prob))
         else:
-            _, nb = bernoulli_arcs(g, answered, 1.0, self.rng)
+            _, nb = self._arcs(answered, 1.0)
             nb = nb[self.stage[nb] == f.REJECTED].astype(np.int64)
-            hits = np.unique(nb[self.rng.random(nb.size) < self.resp.repair_prob])
+            hits = np.unique(self.coin(nb, self.resp.repair_prob))
         if hits.size == 0:
             return
         # reconsidering ends any negative story they were telling
@@ -556,18 +666,73 @@ class Replicate:
             self.move(hits, f.UNAWARE)
         else:
             self.move(hits, 1)
-            self.pre = np.concatenate([self.pre, hits])
+            self.pre = np.sort(np.concatenate([self.pre, hits]), kind="stable")
 
     def quiescent(self) -> bool:
-        """True when no rule can change the state again: no messages in flight, no
-        sharers, nobody in the funnel, no advertising, no response scheduled."""
+        """True when no rule can change the state of any replicate again: no messages
+        in flight, no sharers, nobody in the funnel, no advertising, no response
+        scheduled. (A quiet replicate in a busy batch steps on, drawing nothing.)"""
         return (self.inbox.ids.size == 0 and self.tellers.size == 0 and self.pending.size == 0
-                and self.pre.size == 0 and self.wom.p_external <= 0 and self.policy.idle()
+                and self.pre.size == 0 and self.wom.p_external <= 0
+                and all(p.idle() for p in self.policies)
                 and (self.t >= 1 or self.kols.size == 0))
 
     # ------------------------------------------------------------------ counters
     def counters(self) -> np.ndarray:
-        """This step's counters (model.metrics.counter_names order)."""
-        base = [self.n_aware, self.adopters, self.new_adopters, self.n_neg_reach, self.new_pos,
-                self.new_neg, self.new_responses]
-        return np.concatenate([np.asarray(base, dtype=np.float64), self.counts.astype(np.float64)])
+        """This step's counters, one row per replicate (model.metrics.counter_names order)."""
+        base = np.column_stack([self.n_aware, self.adopters, self.new_adopters, self.n_neg_reach, self.new_pos,
+                                self.new_neg, self.new_responses])
+        return np.concatenate([base, self.counts], axis=1).astype(np.float64)
+
+
+class Replicate(Batch):
+    """A batch of one, stepped by hand: its counters() is one row, as `run` reports.
+
+    >>> import numpy as np, wom_sim
+    >>> from wom_sim.engines.numpy import NumpyEngine
+    >>> from wom_sim.graphs.generators import erdos_renyi
+    >>> sc = wom_sim.load_scenario({"scenario": {"steps": 3}, "seeding": {"budget": 2}})
+    >>> rep = Replicate(NumpyEngine(erdos_renyi(200, 5.0, np.random.default_rng(1)), sc, [0, 1]),
+    ...                 np.random.default_rng(2))
+    >>> rep.step(1); rep.counters().shape[0] > 1
+    True
+    """
+
+    def __init__(self, eng: Shared, rng: np.random.Generator, kols: np.ndarray | None = None,
+                 observer: Observer | None = None) -> None:
+        super().__init__(eng, Draws([rng]), None if kols is None else [np.asarray(kols, dtype=np.int64)], observer)
+        self.rng = rng
+
+    def counters(self) -> np.ndarray:
+        return super().counters()[0]
+
+
+def sample_distinct(draws: Draws, pools: np.ndarray, k: np.ndarray) -> list[np.ndarray]:
+    """For each replicate r, k[r] distinct integers of [0, pools[r]), uniformly, from its
+    own stream: iid draws keeping the first k distinct (again, with more, for a row
+    with too few), or a random permutation's head when k is most of the pool."""
+    B = pools.size
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * B
+    todo = np.flatnonzero(k > 0)
+    factor = 1.25
+    while todo.size:
+        counts = np.zeros(B, dtype=np.int64)
+        dense = 2 * k > pools
+        counts[todo] = np.where(dense[todo], pools[todo], np.ceil(k[todo] * factor + 8).astype(np.int64))
+        u = draws.uniform(counts)
+        starts = np.cumsum(counts) - counts
+        left = []
+        for r in todo.tolist():
+            ur = u[starts[r]:starts[r] + counts[r]]
+            if dense[r]:
+                out[r] = np.argsort(ur, kind="stable")[:k[r]].astype(np.int64)
+                continue
+            vals = np.minimum((ur * pools[r]).astype(np.int64), pools[r] - 1)
+            _, first = np.unique(vals, return_index=True)
+            if first.size >= k[r]:
+                out[r] = vals[np.sort(first)[:k[r]]]
+            else:
+                left.append(r)
+        todo = np.array(left, dtype=np.int64)
+        factor *= 2
+    return out

@@ -1,0 +1,176 @@
+"""Batched replicates (issue 13): a replicate gives the same numbers alone or in a batch of
+any size, on every engine path, because it draws only from its own stream (streams.Draws)
+and its agents are always taken in the same order."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import wom_sim
+from wom_sim.execution import make_graph, prepare, simulate
+from wom_sim.execution.memory import batch_size
+from wom_sim.graphs.generators import erdos_renyi
+from wom_sim.graphs.kernels import bernoulli_arcs, distinct_neighbours, gap_positions
+from wom_sim.streams import Draws, stream
+
+BASE = {"scenario": {"steps": 25, "replicates": 70, "seed": 5},
+        "graph": {"kind": "barabasi_albert", "n": 600, "m": 3}}
+
+CASES = {
+    # the default full model: AISAS, retell 5/11, KOLs, advertising, fixed-delay answers,
+    # initial complainers, public replies
+    "aisas_full": {"wom": {"p_external": 0.01}, "seeding": {"budget": 5, "initial_complainers": 4},
+                   "response": {"policy": "fixed_delay", "delay": 2, "repair_prob": 0.3,
+                                "recovery_prob": 0.3}},
+    "sicas": {"funnel": {"kind": "sicas"}, "wom": {"p_external": 0.005, "tells_distribution": "geometric"},
+              "seeding": {"budget": 4}, "response": {"policy": "capacity", "capacity": 2}},
+    "cascade_general": {"funnel": {"kind": "none"},
+                        "wom": {"mode": "cascade", "transmissibility": 0.2, "active_steps": 2},
+                        "seeding": {"budget": 3, "initial_complainers": 2},
+                        "response": {"policy": "threshold", "threshold": 3}},
+    "ic_kernel": {"funnel": {"kind": "none"},
+                  "wom": {"mode": "cascade", "transmissibility": 0.15, "active_steps": 1, "p_external": 0.0},
+                  "seeding": {"strategy": "random", "budget": 10, "kol_reach": 0.3},
+                  "response": {"policy": "none"}},
+    "contagion_retell": {"funnel": {"kind": "none"}, "wom": {"p_external": 0.002},
+                         "seeding": {"strategy": "random", "budget": 3, "initial_complainers": 3}},
+    "mean_field": {"graph": {"kind": "complete", "n": 400, "m": None},
+                   "seeding": {"budget": 2, "initial_complainers": 3},
+                   "response": {"policy": "fixed_delay", "delay": 1, "repair_prob": 0.2}},
+    "bass": {"wom": {"mode": "bass", "p_external": 0.01, "q_imitation": 0.4}},
+}
+
+
+def _scenario(case: str, *sets: str) -> wom_sim.Scenario:
+    d = {k: dict(v) for k, v in BASE.items()}
+    for section, values in CASES[case].items():
+        d.setdefault(section, {}).update(values)
+        d[section] = {k: v for k, v in d[section].items() if v is not None}
+    return wom_sim.load_scenario(d, list(sets))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_batch_1_and_batch_64_give_identical_replicate_tables(case):
+    sc = _scenario(case)
+    graph = make_graph(sc)
+    eng, plan = prepare(sc, graph)
+    reps = list(range(sc.scenario.replicates))
+    one = simulate(eng, sc.scenario.seed, reps, plan.for_replicate, batch=1)
+    many = simulate(eng, sc.scenario.seed, reps, plan.for_replicate, batch=64)
+    odd = simulate(eng, sc.scenario.seed, reps[::-1], plan.for_replicate, batch=7)[::-1]  # other companions
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_array_equal(one, odd)
+    assert one[:, -1, eng.metrics.index("aware")].std() > 0, "replicates differ from each other"
+
+
+def test_the_ic_kernel_and_the_general_rules_agree_in_batches():
+    """The IC kernel (batched) against the general engine (batched) on the same pure IC:
+    the same mean final size within 4 standard errors."""
+    sc = _scenario("ic_kernel")
+    graph = make_graph(sc)
+    eng, plan = prepare(sc, graph)
+    slow = wom_sim.engines.NumpyEngine(graph, sc, fast_ic=False)
+    reps = list(range(300))
+    a = simulate(eng, 11, reps, plan.for_replicate, batch=100)[:, -1, eng.metrics.index("aware")]
+    b = simulate(slow, 11, reps, plan.for_replicate, batch=100)[:, -1, eng.metrics.index("aware")]
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert abs(a.mean() - b.mean()) < 4 * se, (a.mean(), b.mean(), se)
+
+
+def test_run_is_the_same_whatever_the_batch_size(monkeypatch):
+    """wom_sim.run chooses the batch from memory; forcing batches of 1 changes no number."""
+    sc = _scenario("aisas_full")
+    assert batch_size(sc) > 1, "a small graph runs in batches"
+    batched = wom_sim.run(sc).series
+    monkeypatch.setattr(sys.modules["wom_sim.execution.run"], "batch_size", lambda *a, **k: 1)
+    np.testing.assert_array_equal(batched, wom_sim.run(sc).series)
+    np.testing.assert_array_equal(batched, wom_sim.run(sc, workers=2).series)
+
+
+def test_batch_size_follows_memory():
+    small = _scenario("aisas_full")
+    big = wom_sim.load_scenario({"scenario": {"replicates": 50}, "graph": {"kind": "barabasi_albert",
+                                                                           "n": 2_000_000, "m": 5}})
+    assert batch_size(small) == small.scenario.replicates  # 70 replicates of 600 agents: one batch
+    assert batch_size(big) == 1
+    mesa = wom_sim.load_scenario({"scenario": {"engine": "mesa", "replicates": 9}, "graph": {"n": 300}})
+    assert batch_size(mesa) == 1
+
+
+def test_draws_serve_each_replicate_its_own_stream_in_order():
+    """Random request sizes (small, refills, larger than a row) in a batch of 5 give each
+    replicate exactly its Generator's doubles, in order."""
+    pick = np.random.default_rng(0)
+    d = Draws([stream(9, 2, r) for r in range(5)])
+    got: list[list[np.ndarray]] = [[] for _ in range(5)]
+    for _ in range(200):
+        counts = pick.integers(0, 3000, 5) * (pick.random(5) < 0.6)
+        u = d.uniform(counts)
+        starts = np.cumsum(counts) - counts
+        for r in range(5):
+            got[r].append(u[starts[r]:starts[r] + counts[r]])
+    for r in range(5):
+        mine = np.concatenate(got[r])
+        np.testing.assert_array_equal(mine, stream(9, 2, r).random(mine.size))
+
+
+def test_draws_for_unsorted_elements_keep_each_replicates_order():
+    rep = np.array([2, 0, 2, 1, 0, 2])
+    u = Draws([stream(1, 2, r) for r in range(3)]).uniform_for(rep)
+    for r in range(3):
+        np.testing.assert_array_equal(u[rep == r], stream(1, 2, r).random(int((rep == r).sum())))
+
+
+def test_gap_positions_are_bernoulli_trials_per_replicate():
+    """Hits among totals[r] trials: the count is Binomial(total, p) (mean within 4 s.e.
+    over 400 replicates) and positions are distinct and in range."""
+    totals = np.array([5_000, 0, 17, 1])
+    hits = np.zeros(4)
+    B = 400
+    for b in range(0, B, 100):
+        d = Draws([stream(3, 2, r) for r in range(b, b + 100)])
+        pos, rep = gap_positions(d, np.tile(totals, 25), 0.03)
+        assert (pos < np.tile(totals, 25)[rep]).all()
+        key = rep * 10_000 + pos
+        assert np.unique(key).size == key.size
+        hits += np.bincount(rep % 4, minlength=4)
+    each = B // 4  # replicates per total
+    mean = hits / each
+    p = 0.03
+    assert abs(mean[0] - totals[0] * p) < 4 * np.sqrt(totals[0] * p * (1 - p) / each)
+    assert abs(mean[2] - totals[2] * p) < 4 * np.sqrt(totals[2] * p * (1 - p) / each)
+    assert mean[1] == 0
+
+
+def test_batched_kernels_match_one_at_a_time():
+    g = erdos_renyi(300, 8.0, np.random.default_rng(2))
+    tellers = np.array([5, 9, 5, 100, 7, 200, 3])
+    rep = np.array([0, 0, 1, 1, 2, 2, 2])
+    gens = [stream(4, 2, r) for r in range(3)]
+    o, t = bernoulli_arcs(g, tellers, 0.4, Draws(gens), rep)
+    o2, t2, k2 = distinct_neighbours(g, tellers, np.full(7, 3), Draws([stream(5, 2, r) for r in range(3)]), rep)
+    for r in range(3):
+        mine = np.flatnonzero(rep == r)
+        oo, tt = bernoulli_arcs(g, tellers[mine], 0.4, stream(4, 2, r))
+        np.testing.assert_array_equal(t[np.isin(o, mine)], tt)
+        oo, tt, kk = distinct_neighbours(g, tellers[mine], np.full(mine.size, 3), stream(5, 2, r))
+        np.testing.assert_array_equal(t2[np.isin(o2, mine)], tt)
+
+
+def test_a_sharer_is_listed_once_even_after_a_public_reply():
+    """A rejecter won back by a public reply (repair) who later shares again must tell
+    once a step: the answered and repaired leave the telling lists (an old entry used to
+    come back to life, and the agent told twice a step)."""
+    from wom_sim.engines.numpy.replicate import Batch
+    sc = _scenario("contagion_retell", "response.repair_prob=0.5", "response.detect_prob=1.0", "response.delay=0")
+    graph = make_graph(sc)
+    eng, plan = prepare(sc, graph)
+    for r in range(5):
+        b = Batch(eng, Draws([stream(5, 2, r)]), [plan.for_replicate(r)])
+        for t in range(1, sc.scenario.steps + 1):
+            b.step(t)
+            listed = np.concatenate([b.tellers, b.pending])
+            assert np.unique(listed).size == listed.size, f"an agent listed twice at step {t}"
+            assert b.telling[listed].all()
