@@ -310,6 +310,37 @@ def drive(tool: Tool, one_run, runs: int, cap_s: float | None, min_runs: int = 2
         tool.paired_wom.extend(pair())
 
 
+def run_batched(g, seeds: np.ndarray, n: int, args) -> dict:
+    """IC through wom_sim.run (the runner batches replicates by memory): simulate time
+    per cascade, median of --batch-repeats runs, and the batch size it chose."""
+    import wom_sim
+    from wom_sim.catalogs import register_strategy
+    from wom_sim.execution.memory import batch_size
+    register_strategy("bench_fixed", lambda graph, budget, rng, scenario=None: seeds, "the benchmark's seeds")
+    R = args.run_replicates
+    sc = load_scenario({
+        "scenario": {"name": "bench IC batched", "seed": SEED, "steps": args.steps, "replicates": R},
+        "graph": {"kind": "barabasi_albert", "n": n, "m": M},
+        "funnel": {"kind": "none"},
+        "wom": {"mode": "cascade", "transmissibility": P, "active_steps": 1, "p_external": 0.0,
+                "p_negative_experience": 0.0},
+        "seeding": {"strategy": "bench_fixed", "budget": K, "kol_reach": P},
+        "response": {"policy": "none"},
+    })
+    B = batch_size(sc, g.n, g.n_arcs)
+    per, sizes = [], []
+    for _ in range(max(1, args.batch_repeats)):
+        out = wom_sim.run(sc, graph=g)
+        per.append(out.timing["simulate_s"] / R)
+        sizes.append(float(out.series[:, -1, out.metrics.index("adopters")].mean()))
+    res = {"replicates": R, "batch": B, "per_cascade_s": per, "median_per_cascade_s": median(per),
+           "mean_final_size": sizes[-1]}
+    print(f"  wom-sim batched (wom_sim.run, {R} replicates, batches of {B}): "
+          + " / ".join(fmt_time(x) for x in per) + f" per cascade; median {fmt_time(median(per))}; "
+          f"mean final size {sizes[-1]:,.1f}", flush=True)
+    return res
+
+
 def bench_size(n: int, args) -> dict:
     print(f"\n## n = {n:,} (BA m = {M}, IC p = {P}, {K} {args.seeds} seeds)", flush=True)
     res: dict = {"n": n, "tools": []}
@@ -444,6 +475,10 @@ def bench_size(n: int, args) -> dict:
               + " / ".join(f"{c['others_cpus']:.2f}" if c["others_cpus"] is not None else "?" for c in cpus),
               flush=True)
         eng_ = None
+    # batched: `wom-sim run` with replicates = RUN_REPLICATES on the same graph and seeds;
+    # the per-cascade cost is timing.simulate_s / RUN_REPLICATES (the issue's measure)
+    if args.run_replicates > 0:
+        res["run_batched"] = run_batched(g, seeds, n, args)
     if steps_used:
         wom = tools[0]
         wom.notes.append(f"cascade length {min(steps_used)}..{max(steps_used)} steps (of {args.steps} allowed)")
@@ -651,6 +686,15 @@ def bench_size(n: int, args) -> dict:
         msg = float(np.mean(wom.messages))
         res["wom_messages_per_cascade"] = msg
         print(f"wom-sim: {msg:,.0f} messages (successful arcs) per cascade = {fmt_rate(msg / wmed)} messages/s")
+    cyn = next((x for x in tools if x.name == "cynetdiff" and x.times), None)
+    rb = res.get("run_batched")
+    if rb and cyn:
+        ratio = median(cyn.times) / rb["median_per_cascade_s"]
+        rb["cynetdiff_over_batched"] = ratio
+        cm, cse = mean_se(cyn.sizes)
+        print(f"batched wom-sim run: {fmt_time(rb['median_per_cascade_s'])} per cascade (batches of {rb['batch']}) "
+              f"against cynetdiff's {fmt_time(median(cyn.times))}: cynetdiff ÷ wom-sim = {ratio:.2f}x; mean final "
+              f"size {rb['mean_final_size']:,.1f} (cynetdiff {cm:,.1f} ± {cse:,.1f})")
     bad = [r[0] for r in rows if r[3] not in ("—", "") and abs(float(r[3])) > 3]
     if bad:
         print(f"!! final sizes disagree with wom-sim by more than 3 SE: {', '.join(bad)}")
@@ -722,6 +766,8 @@ def main(argv=None) -> int:
                     help="wom-sim cascades timed before each timed run of a slow peer (0: none)")
     ap.add_argument("--batch-repeats", type=int, default=3,
                     help=f"times the {REPS_BATCH}-replicate batch of wom-sim is timed (0: skip)")
+    ap.add_argument("--run-replicates", type=int, default=500,
+                    help="replicates of the batched `wom-sim run` row (0: skip it)")
     ap.add_argument("--skip-ndlib", action="store_true")
     ap.add_argument("--skip-eon", action="store_true")
     ap.add_argument("--skip-mesa", action="store_true")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ..catalogs import GRAPH_KINDS
+from ..engines.numpy.ic import IC_ROW_BYTES, ic_ineligible
 from ..errors import MemoryBudgetError
 from ..graphs.build import expected_arcs
 from ..scenario import Scenario
@@ -55,7 +56,10 @@ def replicate_bytes(sc: Scenario, n: int, arcs: int, batched: bool = True) -> in
     """The state of one replicate: per agent (rows padded to a power of two in a batch)
     and per message of a step."""
     rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
-    agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
+    if ic_ineligible(sc) is None:  # the IC kernel keeps one int32 per agent row
+        agent = IC_ROW_BYTES
+    else:
+        agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
     return agent * rows + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
 
 

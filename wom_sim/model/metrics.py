@@ -88,7 +88,7 @@ def npv(new_adopters: np.ndarray, economics: Any) -> np.ndarray:
     """Cumulative NPV after each step: sum over t of new adopters x margin x (1 + r)^-t.
     Seeds (KOLs, initial complainers) are not sales: new_adopters[0] is 0."""
     new = np.asarray(new_adopters, dtype=np.float64)
-    return np.cumsum(new * economics.margin * discount_factors(new.shape[0] - 1, economics))
+    return np.cumsum(new * economics.margin * discount_factors(new.shape[-1] - 1, economics), axis=-1)
 
 
 def net_sentiment(pos: Any, neg: Any) -> Any:
@@ -101,7 +101,8 @@ def net_sentiment(pos: Any, neg: Any) -> Any:
 
 
 def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
-    """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters).
+    """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters);
+    with leading axes (a batch: (B, steps + 1, counters)), one table per leading index.
 
     >>> from wom_sim.funnels import no_funnel
     >>> from types import SimpleNamespace
@@ -113,19 +114,19 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
     [0.0, 20.0, 30.0]
     """
     counters = np.asarray(counters, dtype=np.float64)
-    c = {name: counters[:, i] for i, name in enumerate(COUNTERS)}
-    stages = counters[:, len(COUNTERS):]
-    pos = np.cumsum(c["new_pos_messages"])
-    neg = np.cumsum(c["new_neg_messages"])
+    c = {name: counters[..., i] for i, name in enumerate(COUNTERS)}
+    stages = counters[..., len(COUNTERS):]
+    pos = np.cumsum(c["new_pos_messages"], axis=-1)
+    neg = np.cumsum(c["new_neg_messages"], axis=-1)
     derived = {
         "aware": c["aware"], "adopters": c["adopters"], "new_adopters": c["new_adopters"],
-        "rejected": stages[:, funnel.REJECTED], "negative_reach": c["negative_reach"],
+        "rejected": stages[..., funnel.REJECTED], "negative_reach": c["negative_reach"],
         "pos_messages": pos, "neg_messages": neg,
         "new_pos_messages": c["new_pos_messages"], "new_neg_messages": c["new_neg_messages"],
-        "responses": np.cumsum(c["new_responses"]), "new_responses": c["new_responses"],
+        "responses": np.cumsum(c["new_responses"], axis=-1), "new_responses": c["new_responses"],
         "net_sentiment": net_sentiment(pos, neg), "npv": npv(c["new_adopters"], economics),
     }
-    return np.column_stack([derived[m] for m in BASE_METRICS] + [stages])
+    return np.concatenate([np.stack([derived[m] for m in BASE_METRICS], axis=-1), stages], axis=-1)
 
 
 def kol_prices(followers: np.ndarray, seeding: Any) -> np.ndarray:

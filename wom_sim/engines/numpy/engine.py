@@ -127,8 +127,7 @@ class NumpyEngine:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
         one vectorized batch (kols[b]: replicate b's KOLs, default the engine's).
         `on_step(t)` is called after step t of the whole batch."""
-        c = self.batch_counters(rngs, kols, on_step)
-        return np.stack([metrics.table(x, self.funnel, self.sc.economics) for x in c])
+        return metrics.table(self.batch_counters(rngs, kols, on_step), self.funnel, self.sc.economics)
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                       kols: Any = None, observer: Observer | None = None) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ...graphs.csr import CSRGraph
-from ...graphs.kernels import gap_positions
+from ...graphs.kernels import gap_positions, gap_positions_one
 from ...model.metrics import COUNTERS
 from ...streams import Draws
 from .replicate import Shared
@@ -40,8 +40,13 @@ _INERT_POLICIES = {"none", "fixed_delay", "capacity", "threshold"}
 _STAMP_LIMIT = np.iinfo(np.int32).max
 
 
-def ic_ineligible(sc: Any, graph: CSRGraph) -> str | None:
-    """Why the scenario is not a pure IC (None when the kernel applies)."""
+#: bytes per agent row of a batch in the IC kernel (the int32 stamp)
+IC_ROW_BYTES = 4
+
+
+def ic_ineligible(sc: Any, graph: CSRGraph | None = None) -> str | None:
+    """Why the scenario is not a pure IC (None when the kernel applies); without the
+    graph, what the scenario file alone says."""
     w = sc.wom
     if w.mode != "cascade":
         return "mode is not cascade"
@@ -55,9 +60,9 @@ def ic_ineligible(sc: Any, graph: CSRGraph) -> str | None:
         return "initial complainers"
     if sc.response.policy not in _INERT_POLICIES:
         return "a custom response policy"
-    if graph.complete:
+    if (graph.complete if graph is not None else sc.graph.kind == "complete"):
         return "complete mixing (mean field)"
-    if graph.weights is not None:
+    if (graph.weights is not None if graph is not None else sc.graph.weighted):
         return "per-arc weights"
     return None
 
@@ -88,19 +93,17 @@ class ICKernel:
         if tellers.size == 0 or p <= 0:
             return tellers[:0]
         if B == 1:
-            loc, rep = tellers, None
+            loc = tellers
             d = self.deg[loc]
-            totals = np.array([int(d.sum())], dtype=np.int64)
+            ends = np.cumsum(d, dtype=np.int64)
+            pos = gap_positions_one(draws, int(ends[-1]), p)
         else:
             rep = tellers >> shift
             loc = tellers & ((1 << shift) - 1)
             d = self.deg[loc]
+            ends = np.cumsum(d, dtype=np.int64)
             totals = np.bincount(rep, weights=d, minlength=B).astype(np.int64)
-        ends = np.cumsum(d, dtype=np.int64)
-        if int(ends[-1]) == 0:
-            return tellers[:0]
-        pos, prep = gap_positions(draws, totals, p)
-        if B > 1:
+            pos, prep = gap_positions(draws, totals, p)
             pos += (np.cumsum(totals) - totals)[prep]
         owner = np.searchsorted(ends, pos, side="right")
         arc = self.g.indptr[loc[owner]] + pos
@@ -131,8 +134,9 @@ class ICKernel:
         stamp[seeds] = np.arange(c, c + seeds.size, dtype=np.int32)
         c += seeds.size
 
-        def per_rep(x: np.ndarray) -> np.ndarray:
-            return np.array([x.size]) if B == 1 else np.bincount(x >> shift, minlength=B)
+        def per_rep(x: np.ndarray) -> Any:
+            """How many of the rows `x` belong to each replicate (a plain count for one)."""
+            return x.size if B == 1 else np.bincount(x >> shift, minlength=B)
 
         new_adopt = np.zeros((B, T + 1), dtype=np.int64)
         new_share = np.zeros((B, T + 1), dtype=np.int64)
