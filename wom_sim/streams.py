@@ -72,9 +72,18 @@ class Draws:
                 self.gens[r].random(self.row - rest.size, out=self.buf[r, rest.size:])
                 self.ptr[r] = 0
         if not big:
-            idx = _ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, counts)
+            total = int(counts.sum())
+            if total > 64 * self.B:  # long runs: copy each replicate's slice of its row
+                out = np.empty(total, dtype=np.float64)
+                at = 0
+                for r in np.flatnonzero(counts).tolist():
+                    c, p = int(counts[r]), int(self.ptr[r])
+                    out[at:at + c] = self.buf[r, p:p + c]
+                    at += c
+            else:  # short runs: one gather
+                out = self.buf.ravel()[_ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, counts)]
             self.ptr += counts
-            return self.buf.ravel()[idx]
+            return out
         out = np.empty(int(counts.sum()), dtype=np.float64)
         starts = np.cumsum(counts) - counts
         small = counts.copy()

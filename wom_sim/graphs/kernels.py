@@ -73,23 +73,39 @@ def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tup
 
 def _uniform_rows(draws: Draws, rep: np.ndarray | None, rows: np.ndarray, w: int) -> np.ndarray:
     """A (rows, w) array of uniforms, row i from replicate rep[rows[i]]'s stream."""
-    r = None if rep is None else np.repeat(rep[rows], w)
-    return draws.uniform_for(r, rows.size * w).reshape(rows.size, w)
+    if rep is None or draws.B == 1:
+        return draws.uniform_for(None, rows.size * w).reshape(rows.size, w)
+    rr = rep[rows]
+    if rr.size < 2 or bool((rr[1:] >= rr[:-1]).all()):  # replicates apart: w numbers a row
+        return draws.uniform(np.bincount(rr, minlength=draws.B) * w).reshape(rows.size, w)
+    return draws.uniform_for(np.repeat(rr, w), rows.size * w).reshape(rows.size, w)
 
 
 def _first_distinct(vals: np.ndarray) -> np.ndarray:
-    """Mask of the first occurrence of each value in each row of a 2-D array."""
+    """Mask of the first occurrence of each value in each row of a 2-D array of
+    non-negative ints (at most 64 columns). One sort of packed keys value * 64 + column
+    per row (a plain sort of integers is several times faster than an argsort): equal
+    values come together in column order, and the first of each run is kept."""
     w = vals.shape[1]
-    if w <= 8:  # few columns: compare each with the earlier ones
-        return ~((vals[:, :, None] == vals[:, None, :]) & np.tri(w, w, -1, dtype=bool)[None]).any(axis=2)
-    order = np.argsort(vals, axis=1, kind="stable")
-    r = np.arange(vals.shape[0])[:, None]
-    ranked = vals[r, order]
+    cols = np.arange(w, dtype=np.int64)
+    packed = np.sort((vals << 6) | cols, axis=1)
     first_sorted = np.ones(vals.shape, dtype=bool)
-    first_sorted[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    first_sorted[:, 1:] = (packed[:, 1:] >> 6) != (packed[:, :-1] >> 6)
     first = np.empty_like(first_sorted)
-    first[r, order] = first_sorted
+    r = np.arange(vals.shape[0])[:, None]
+    first[r, packed & 63] = first_sorted
     return first
+
+
+def _permutation_heads(keys: np.ndarray, valid: np.ndarray, m: int) -> np.ndarray:
+    """For each row, the columns of its `m` smallest keys among the valid ones, in key
+    order (a random permutation's head when keys are uniform). Keys are packed with the
+    column (40 bits of the key, 6 of the column) and sorted as integers."""
+    w = keys.shape[1]
+    packed = (keys * float(1 << 40)).astype(np.int64) << 6
+    packed |= np.arange(w, dtype=np.int64)
+    packed[~valid] = np.iinfo(np.int64).max
+    return np.sort(packed, axis=1)[:, :m] & 63
 
 
 def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Generator,
@@ -117,10 +133,10 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     for rows, w in _buckets(_DEGREE_WIDTHS, deg, np.flatnonzero(dense)):  # a random permutation, cut at m
         mm, dd = m[rows], deg[rows]
         keys = _uniform_rows(draws, rep, rows, w)
-        keys[np.arange(w)[None, :] >= dd[:, None]] = 2.0
         cols = np.arange(int(mm.max()))
         valid = cols[None, :] < mm[:, None]
-        out[(start[rows][:, None] + cols)[valid]] = np.argsort(keys, axis=1)[:, :cols.size][valid]
+        heads = _permutation_heads(keys, np.arange(w)[None, :] < dd[:, None], cols.size)
+        out[(start[rows][:, None] + cols)[valid]] = heads[valid]
     todo = np.flatnonzero(sparse)
     extra = 0  # first m draws each; a row with a repeat draws again with room to spare
     while todo.size:  # iid draws; the first m distinct of each row
