@@ -46,7 +46,7 @@ NOTE_RE = re.compile(r"<!-- begin notes/(?P<name>[\w.-]+) sha=(?P<sha>[0-9a-f]+)
                      r"<!-- end notes/(?P=name) -->", re.S)
 #: notes included at fixed places; any other notes/*.md go at the end, alphabetically
 PLACED = {"machine.md", "sweeps.md", "commands.md", "mesa-engine.md", "scripts.md", "how-measured.md",
-          "findings.md", "earlier-results.md", "full-model.md", "ic.md"}
+          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md"}
 TAIL = ["scripts.md", "how-measured.md", "findings.md", "earlier-results.md"]
 
 
@@ -516,6 +516,42 @@ def sec_full(inp: Inputs, d: dict) -> list[str]:
     return out
 
 
+def sec_batch(inp: Inputs, d: dict) -> list[str]:
+    b = d.get("batch")
+    out = ["## Batched replicates (`bench_batch.py`; issue 13)", ""]
+    if not b:
+        return out + ["Not run.", ""]
+    f = b["full"]
+    out += ["Many replicates of a 10,000-agent graph run as one problem (row r << shift | i of a never-built "
+            "block-diagonal graph; every replicate on its own stream). " + inp.src("bench_batch.json"), "",
+            f"- **Full WOM model**, BA 10k m = 5, AISAS, retell 5 / 11, 20 KOLs, fixed-delay answers, 60 steps: "
+            f"{f['replicates']:,} replicates in **{f['simulate_s']:.2f} s** through `wom_sim.run` (batches of "
+            f"{f['batch']}, {f['per_replicate_ms']:.2f} ms each; 1,000 replicates: {f['per_1000_s']:.1f} s against "
+            f"the target {f['target_s']:.0f} s). One replicate at a time: {f['solo_per_replicate_ms']:.2f} ms each, "
+            f"so batching is **x{f['speedup']:.2f}**; the {f['solo_replicates']} replicates run both ways gave "
+            f"identical tables: **{f['identical']}**."]
+    g = b.get("greedy")
+    if g:
+        out.append(f"- **greedy** (CELF on {g['samples']} live-edge worlds), {g['k']} KOLs on BA {g['n']:,}, IC p = "
+                   f"0.05: **{g['total_s']:.1f} s** ({g['evaluations']:,} evaluations; target {g['target_s']:.0f} s).")
+    out.append("")
+    ic = {r["batch"]: r["per_replicate_ms"] for r in b.get("curve_ic", [])}
+    rows = [[r["batch"], f"{r['per_replicate_ms']:.2f} ms", f"{ic[r['batch']]:.3f} ms" if r["batch"] in ic else ""]
+            for r in b.get("curve_full", [])]
+    rows += [[k, "", f"{v:.3f} ms"] for k, v in ic.items() if k not in {r["batch"] for r in b.get("curve_full", [])}]
+    out += ["Time per replicate against the batch size (10k agents, one process):", "",
+            table(["batch size", "full model (60 steps)", "IC kernel (p = 0.05, 50 random seeds)"], rows), ""]
+    p = b.get("profile")
+    if p:
+        out += [f"Profile of one batch of {p['batch']} full-model replicates (cProfile, {p['total_s']:.2f} s, "
+                f"{p['per_replicate_ms']:.1f} ms a replicate): by engine phase (cumulative) "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in p["phases_s"].items()) + "; top functions by own time:", "",
+                table(["function", "own time", "calls"],
+                      [[t["function"], f"{t['self_s'] * 1e3:.1f} ms", f"{t['calls']:,}"] for t in p["top"]]), ""]
+    out.append(include("batch.md"))
+    return out
+
+
 def sec_scaling(inp: Inputs, d: dict) -> list[str]:
     s = d.get("scaling")
     out = ["## Scaling with N (`bench_scaling.py`)", ""]
@@ -676,6 +712,7 @@ def build(quick: bool) -> str:
         "machine": inp.get("bench_machine.json", "bench_machine_quick.json"),
         "ic": inp.get("bench_ic.json"),
         "full": inp.get("bench_full.json"),
+        "batch": inp.get("bench_batch.json", "bench_batch_quick.json"),
         "scaling": inp.get("bench_scaling.json", "bench_scaling_quick.json"),
         "graphs": inp.get("bench_graphs.json"),
         "sweep": inp.get("bench_sweep.json", "bench_sweep_quick.json"),
@@ -692,6 +729,7 @@ def build(quick: bool) -> str:
     parts += sec_ic(inp, d)
     parts += sec_rates(inp, d)
     parts += sec_full(inp, d)
+    parts += sec_batch(inp, d)
     parts += sec_scaling(inp, d)
     parts += sec_graphs(inp, d)
     parts += sec_sweep(inp, d)

@@ -1,0 +1,184 @@
+"""Batched replicates (issue 13): many replicates of a SMALL graph run as one vectorized
+problem. What it costs per replicate, against one replicate at a time, in one process.
+
+1. The full WOM model on BA n = 10,000 (m = 5; AISAS, retell 5 / 11 Poisson, 20 KOLs
+   by degree with kol_reach 0.3, fixed-delay response, p_external 0.0005), 60 steps,
+   --replicates (1,000) replicates through `wom_sim.run(sc, workers=1)`: simulate time
+   (RunResult.timing) and the batch size the runner chose from memory. The same run
+   with batches forced to 1 on --solo replicates (100) gives the speed-up; the numbers
+   of the replicates both ran are checked identical (batch independence).
+2. The batch-size curve: time per replicate against the batch size B (1 .. 256) for
+   the full model and for the IC kernel (p = 0.05, 50 random seeds) at 10k.
+3. The profile of the batched path: one batch of 64 full-model replicates under
+   cProfile, time per engine phase (Batch._tell, _progress, ...) and the top functions.
+4. greedy (CELF on 200 live-edge worlds) picking 50 KOLs on BA 20k, IC p = 0.05.
+
+    python benchmarks/bench_batch.py            # ~2 minutes
+    python benchmarks/bench_batch.py --quick    # 200 replicates, fewer batch sizes
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CpuWatch, machine_info, print_header, save_json, table  # noqa: E402
+
+import wom_sim  # noqa: E402
+from wom_sim.execution import make_graph, prepare, simulate  # noqa: E402
+from wom_sim.execution.memory import batch_size  # noqa: E402
+from wom_sim.streams import stream  # noqa: E402
+
+SEED = 7
+TARGET_FULL_S = 3.0      # issue 13: 1,000 replicates of the full model at 10k, 60 steps
+TARGET_GREEDY_S = 20.0   # issue 13: greedy, 50 KOLs on 20k
+
+
+def full_scenario(n: int, replicates: int):
+    return wom_sim.load_scenario({
+        "scenario": {"name": "bench batch full", "seed": SEED, "steps": 60, "replicates": replicates},
+        "graph": {"kind": "barabasi_albert", "n": n, "m": 5},
+        "funnel": {"kind": "aisas"},
+        "wom": {"mode": "retell", "p_external": 0.0005},
+        "seeding": {"strategy": "degree", "budget": 20},
+        "response": {"policy": "fixed_delay", "delay": 2},
+    })
+
+
+def ic_scenario(n: int, replicates: int):
+    return wom_sim.load_scenario({
+        "scenario": {"name": "bench batch IC", "seed": SEED, "steps": 200, "replicates": replicates},
+        "graph": {"kind": "barabasi_albert", "n": n, "m": 5},
+        "funnel": {"kind": "none"},
+        "wom": {"mode": "cascade", "transmissibility": 0.05, "active_steps": 1, "p_external": 0.0},
+        "seeding": {"strategy": "random", "budget": 50, "kol_reach": 0.05},
+        "response": {"policy": "none"},
+    })
+
+
+def full_run(args) -> dict:
+    sc = full_scenario(10_000, args.replicates)
+    graph = make_graph(sc)
+    wom_sim.run(full_scenario(10_000, 8), graph=graph)  # warm-up
+    with CpuWatch() as cw:
+        res = wom_sim.run(sc, graph=graph)
+    sim = res.timing["simulate_s"]
+    B = batch_size(sc, graph.n, graph.n_arcs)
+    eng, plan = prepare(sc, graph)
+    reps = list(range(args.solo))
+    t0 = time.perf_counter()
+    solo = simulate(eng, SEED, reps, plan.for_replicate, batch=1)
+    solo_s = time.perf_counter() - t0
+    same = bool(np.array_equal(solo, res.series[:args.solo]))
+    out = {"replicates": args.replicates, "batch": B, "simulate_s": sim,
+           "per_replicate_ms": sim / args.replicates * 1e3,
+           "solo_replicates": args.solo, "solo_per_replicate_ms": solo_s / args.solo * 1e3,
+           "speedup": (solo_s / args.solo) / (sim / args.replicates), "identical": same,
+           "target_s": TARGET_FULL_S, "cpu": cw.as_dict(),
+           "mean_adopters": float(res.series[:, -1, res.metrics.index("adopters")].mean())}
+    out["per_1000_s"] = sim / args.replicates * 1000
+    print(f"full model, 10k agents, 60 steps: {args.replicates} replicates in {sim:.2f} s (batches of {B}; "
+          f"{out['per_replicate_ms']:.2f} ms each); one at a time {out['solo_per_replicate_ms']:.2f} ms each: "
+          f"x{out['speedup']:.2f}; identical tables: {same}; 1,000 replicates: {out['per_1000_s']:.1f} s, target "
+          f"{TARGET_FULL_S} s ({'met' if out['per_1000_s'] <= TARGET_FULL_S else 'missed'})", flush=True)
+    return out
+
+
+def curve(kind: str, sizes: list[int], reps: int) -> list[dict]:
+    sc = (full_scenario if kind == "full" else ic_scenario)(10_000, reps)
+    graph = make_graph(sc)
+    eng, plan = prepare(sc, graph)
+    simulate(eng, SEED, list(range(min(reps, 16))), plan.for_replicate, 16)  # warm-up
+    rows = []
+    for B in sizes:
+        r = list(range(reps))
+        t0 = time.perf_counter()
+        simulate(eng, SEED, r, plan.for_replicate, B)
+        dt = time.perf_counter() - t0
+        rows.append({"batch": B, "per_replicate_ms": dt / reps * 1e3})
+        print(f"  {kind}: batch {B:>4}: {dt / reps * 1e3:.3f} ms per replicate", flush=True)
+    return rows
+
+
+def profile_batch(B: int) -> dict:
+    sc = full_scenario(10_000, B)
+    graph = make_graph(sc)
+    eng, plan = prepare(sc, graph)
+    rngs = [stream(SEED, 2, r) for r in range(B)]
+    kols = [plan.for_replicate(r) for r in range(B)]
+    eng.run_batch([stream(SEED, 2, r) for r in range(B)], kols)  # warm-up
+    prof = cProfile.Profile()
+    prof.enable()
+    eng.run_batch(rngs, kols)
+    prof.disable()
+    st = pstats.Stats(prof)
+    total = sum(v[2] for v in st.stats.values())  # type: ignore[attr-defined]
+    phases = {}
+    top = []
+    for (file, _line, fn), (_cc, nc, tt, ct, _) in st.stats.items():  # type: ignore[attr-defined]
+        if file.endswith("engines/numpy/replicate.py") and fn.startswith("_") and fn in (
+                "_receive", "_advertise", "_progress", "_adopt", "_sense", "_tell", "_respond", "_draw_plans"):
+            phases[fn] = ct
+        top.append((tt, f"{Path(file).name}:{fn}", nc))
+    top.sort(reverse=True)
+    out = {"batch": B, "total_s": total, "per_replicate_ms": total / B * 1e3,
+           "phases_s": dict(sorted(phases.items(), key=lambda kv: -kv[1])),
+           "top": [{"function": f, "self_s": t, "calls": c} for t, f, c in top[:12]]}
+    print(f"profile, one batch of {B} (full model, 10k, 60 steps; cProfile): {total:.2f} s, "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in out["phases_s"].items()), flush=True)
+    return out
+
+
+def greedy_run() -> dict:
+    import wom_sim.seeding.influence as inf
+    from wom_sim.graphs.generators import barabasi_albert
+    from wom_sim.model import theory
+    g = barabasi_albert(20_000, 5, stream(SEED, 0))
+    t0 = time.perf_counter()
+    obj = inf.LiveEdgeSpread(g, theory.ICModel(first=0.05, p=0.05), 200, stream(SEED, 1))
+    t1 = time.perf_counter()
+    res = inf.celf(obj, 50)
+    t2 = time.perf_counter()
+    out = {"n": 20_000, "k": 50, "samples": 200, "worlds_s": t1 - t0, "select_s": t2 - t1, "total_s": t2 - t0,
+           "evaluations": res.evaluations, "spread": res.spread, "target_s": TARGET_GREEDY_S}
+    print(f"greedy (CELF, 200 worlds), 50 KOLs on BA 20k, IC p = 0.05: {t2 - t0:.1f} s ({res.evaluations:,} "
+          f"evaluations; spread {res.spread:,.1f}); target {TARGET_GREEDY_S:.0f} s "
+          f"({'met' if t2 - t0 <= TARGET_GREEDY_S else 'missed'})", flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--replicates", type=int, default=1000)
+    ap.add_argument("--solo", type=int, default=100, help="replicates run one at a time for the speed-up")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-greedy", action="store_true")
+    ap.add_argument("--json", default="bench_batch.json")
+    args = ap.parse_args()
+    if args.quick:
+        args.replicates, args.solo = 200, 30
+    print_header("batched replicates (bench_batch.py)")
+    sizes = [1, 8, 32, 64, 128, 256] if not args.quick else [1, 16, 64]
+    res = {"machine": machine_info(), "args": vars(args)}
+    res["full"] = full_run(args)
+    print("batch-size curve (10k agents):", flush=True)
+    res["curve_full"] = curve("full", sizes, 128 if not args.quick else 64)
+    res["curve_ic"] = curve("ic", sizes + ([512] if not args.quick else []), 512 if not args.quick else 128)
+    res["profile"] = profile_batch(64)
+    if not args.skip_greedy:
+        res["greedy"] = greedy_run()
+    rows = [[r["batch"], f"{r['per_replicate_ms']:.2f} ms",
+             next((f"{x['per_replicate_ms']:.3f} ms" for x in res["curve_ic"] if x["batch"] == r["batch"]), "")]
+            for r in res["curve_full"]]
+    print(table(["batch", "full model / replicate", "IC kernel / replicate"], rows))
+    save_json(args.json, res)
+
+
+if __name__ == "__main__":
+    main()
