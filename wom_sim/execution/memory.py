@@ -23,8 +23,9 @@ MESSAGE_BYTES = 24
 #: the state of one batch of replicates (the NumPy core runs many replicates of a small
 #: graph as one problem) stays within this; bigger batches gain little (benchmarks/)
 BATCH_BYTES = 64_000_000
-#: and a batch holds at most this many replicates
-MAX_BATCH = 256
+#: and a batch holds at most this many replicates (bigger batches of the IC kernel on 10k
+#: agents were slower: 0.11 ms a cascade at 128, 0.16 at 256, 0.25 at 512; bench_batch.py)
+MAX_BATCH = 128
 #: a bare `wom-sim run` process: the interpreter with numpy, scipy, pandas, matplotlib (measured 119 MB)
 BASE_BYTES = 120_000_000
 
