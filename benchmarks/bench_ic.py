@@ -328,6 +328,8 @@ def run_batched(g, seeds: np.ndarray, n: int, args) -> dict:
         "response": {"policy": "none"},
     })
     B = batch_size(sc, g.n, g.n_arcs)
+    wom_sim.run(sc.model_copy(update={"scenario": sc.scenario.model_copy(update={"replicates": 2 * B})}),
+                graph=g)  # warm-up (first allocations), not timed
     per, sizes = [], []
     for _ in range(max(1, args.batch_repeats)):
         out = wom_sim.run(sc, graph=g)
