@@ -545,3 +545,28 @@ def test_from_arcs_keeps_duplicates_and_loops_when_asked():
                   drop_self_loops=False)
     assert g.indices.tolist() == [1, 1, 1]
     assert g.indptr.tolist() == [0, 2, 3, 3]
+
+
+def test_undirected_assembly_in_blocks_changes_nothing(monkeypatch):
+    """from_arcs merges each row's lower and upper parts block by block of rows (issue
+    13: no temporary the size of the graph); tiny blocks give the same CSR as one, with
+    duplicates, self-loops and weights, and sorted input (the generators') takes the
+    copy-free path with the same result as shuffled input."""
+    import wom_sim.graphs.csr as csr
+    rng = np.random.default_rng(3)
+    n, m = 700, 6000
+    s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.random(m).astype(np.float32)
+    one = csr.from_arcs(n, s, d, directed=False, weights=w)
+    monkeypatch.setattr(csr, "_MERGE_BLOCK", 97)
+    monkeypatch.setattr(csr, "_CHECK_BLOCK", 101)
+    blocks = csr.from_arcs(n, s, d, directed=False, weights=w)
+    assert np.array_equal(one.indptr, blocks.indptr) and np.array_equal(one.indices, blocks.indices)
+    assert np.array_equal(one.weights, blocks.weights)
+    hi, lo = np.maximum(s, d), np.minimum(s, d)
+    order = np.lexsort((lo, hi))
+    arcs = [hi[order], lo[order]]
+    srt = csr.from_arc_list(n, arcs, directed=False)
+    assert arcs == [], "the list is emptied: the generator's arrays are freed once used"
+    plain = csr.from_arcs(n, s, d, directed=False)
+    assert np.array_equal(srt.indptr, plain.indptr) and np.array_equal(srt.indices, plain.indices)

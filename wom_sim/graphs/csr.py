@@ -10,6 +10,7 @@ engines treat every agent as everyone's neighbour.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,14 @@ class CSRGraph:
 def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
               weights: np.ndarray | None = None, dedup: bool = True,
               drop_self_loops: bool = True, **kwargs) -> CSRGraph:
+    """See :func:`from_arc_list` (the same, for arrays the caller keeps)."""
+    return from_arc_list(n, [src, dst], directed=directed, weights=weights, dedup=dedup,
+                         drop_self_loops=drop_self_loops, **kwargs)
+
+
+def from_arc_list(n: int, arcs: list[np.ndarray], *, directed: bool,
+                  weights: np.ndarray | None = None, dedup: bool = True,
+                  drop_self_loops: bool = True, **kwargs) -> CSRGraph:
     """Build a CSR from arc lists in O(arcs + n) time and memory, no Python loop.
 
     Undirected input lists each edge once (either orientation); both arcs are stored.
@@ -114,11 +123,15 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
     Input already sorted by (src, dst) (undirected: by (max, min)), as the ER and BA
     generators emit it, skips the sort entirely. Undirected graphs sort and
     deduplicate the edges once, then add the reverse arcs with one transpose and a
-    row-wise merge.
+    row-wise merge, block by block of rows (no temporary the size of the graph).
+
+    `arcs` is [src, dst]; the list is emptied, so when the caller keeps no other
+    reference (the generators) the input arrays are freed as soon as they are used:
+    at 100M agents each is 2 GB.
     """
     n = int(n)
-    src = np.asarray(src).ravel()
-    dst = np.asarray(dst).ravel()
+    src = np.asarray(arcs.pop(0)).ravel()
+    dst = np.asarray(arcs.pop(0)).ravel()
     if src.shape != dst.shape:
         raise ValueError(f"src and dst differ in length ({src.size} vs {dst.size})")
     w = None if weights is None else np.asarray(weights, dtype=np.float32).ravel()
@@ -145,8 +158,11 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
         # Lower triangle L: row max(u, v), column min(u, v); the arcs (min -> max)
         # are L's transpose U. Row s of the result is L's row s (columns < s)
         # followed by U's row s (columns > s): sorted without another sort.
-        hi = np.maximum(src, dst)
-        lo = np.minimum(src, dst)
+        if _all_blocks(lambda a, b: bool((src[a:b] >= dst[a:b]).all()), src.size):
+            hi, lo = src, dst  # already (max, min), as the BA and ER generators emit: no copies
+        else:
+            hi = np.maximum(src, dst)
+            lo = np.minimum(src, dst)
         del src, dst
         lp, li, lw = _sorted_csr(n, hi, lo, w, idx)
         del hi, lo
@@ -154,22 +170,28 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
             lp, li, lw = _dedup_rows(lp, li, lw)
         up, ui, uw = _transpose(n, lp, li, lw, idx)
         indptr = lp + up
-        # Row s of the result: L's row s then U's row s. A mask marks the L places.
-        counts = np.empty(2 * n, dtype=np.int64)
-        counts[0::2] = np.diff(lp)
-        counts[1::2] = np.diff(up)
-        from_l = np.repeat(np.tile(np.array([True, False]), n), counts)
-        del counts
+        if indptr[-1] < _I32_MAX:  # the merge holds the graph twice: smaller row pointers
+            lp, up = lp.astype(np.int32), up.astype(np.int32)
+        # Row s of the result: L's row s then U's row s, merged block by block of rows
+        # with a mask of the block's places.
         indices = np.empty(li.size + ui.size, dtype=idx)
-        indices[from_l] = li
-        from_u = ~from_l
-        indices[from_u] = ui
-        w_sorted = None
-        if lw is not None:
-            w_sorted = np.empty(indices.size, dtype=np.float32)
-            w_sorted[from_l] = lw
-            w_sorted[from_u] = uw
-        del from_l, from_u
+        w_sorted = None if lw is None else np.empty(indices.size, dtype=np.float32)
+        rows = max(1, _MERGE_BLOCK * n // max(indices.size, 1))
+        for a in range(0, n, rows):
+            b = min(n, a + rows)
+            counts = np.empty(2 * (b - a), dtype=np.int64)
+            counts[0::2] = np.diff(lp[a:b + 1])
+            counts[1::2] = np.diff(up[a:b + 1])
+            from_l = np.repeat(np.tile(np.array([True, False]), b - a), counts)
+            out = indices[indptr[a]:indptr[b]]
+            out[from_l] = li[lp[a]:lp[b]]
+            out[~from_l] = ui[up[a]:up[b]]
+            if w_sorted is not None:
+                assert lw is not None and uw is not None
+                wo = w_sorted[indptr[a]:indptr[b]]
+                wo[from_l] = lw[lp[a]:lp[b]]
+                wo[~from_l] = uw[up[a]:up[b]]
+        del li, ui, lp, up
     return CSRGraph(indptr=indptr.astype(np.int64, copy=False),
                     indices=indices.astype(np.int32, copy=False),
                     directed=directed, weights=w_sorted, **kwargs)
@@ -177,6 +199,13 @@ def from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool,
 
 _I32_MAX = 2**31 - 1
 _CHECK_BLOCK = 1 << 22
+#: arcs merged at a time when an undirected CSR is assembled (bounds the temporaries)
+_MERGE_BLOCK = 1 << 24
+
+
+def _all_blocks(test: Callable[[int, int], bool], size: int) -> bool:
+    """test(a, b) holds on every block [a, b) of _CHECK_BLOCK items (small temporaries)."""
+    return all(test(a, min(size, a + _CHECK_BLOCK)) for a in range(0, size, _CHECK_BLOCK))
 
 
 def _sorted_csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray | None,
@@ -190,9 +219,17 @@ def _sorted_csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray | N
         if not ((r1 > r0) | ((r1 == r0) & (c1 >= c0))).all():
             is_sorted = False
             break
-    if is_sorted:
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    if is_sorted:  # row starts from where the (sorted) row changes, block by block
+        first = np.full(n + 1, m, dtype=np.int64)  # first arc of each row present
+        for a in range(0, m, _CHECK_BLOCK):
+            b = min(m, a + _CHECK_BLOCK)
+            blk = rows[a:b]
+            at = np.flatnonzero(blk[1:] != blk[:-1]) + 1
+            if a == 0 or rows[a - 1] != blk[0]:
+                at = np.concatenate([[0], at])
+            first[blk[at]] = at + a
+        # a row with no arcs starts where the next row present starts
+        indptr = np.minimum.accumulate(first[::-1])[::-1].copy()
         return indptr, cols, data
     # LSD radix sort: stable group by column, then stable group by row.
     cp, rows_by_col, data = group_by_key(n, cols, rows, data, idx)

@@ -30,7 +30,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .csr import CSRGraph, complete_graph, from_arcs, repeat_index
+from .csr import CSRGraph, complete_graph, from_arc_list, from_arcs, repeat_index
 from .kernels import success_positions
 
 __all__ = ["erdos_renyi", "barabasi_albert", "watts_strogatz", "powerlaw_cluster", "sbm",
@@ -166,7 +166,9 @@ def _attachment_targets(n: int, m: int, p_triad: float, rng: np.random.Generator
     # Pointers, one row per attaching node t = m + 1 + row: uniform below the
     # 2 m (row + 1) slots of the edges before t. Drawn in blocks of rows to bound the
     # float temporaries (the stream is the same for any block size).
-    ptr = np.empty((nn, m), dtype=idx)
+    # the targets are built in place in the tail of the dst array (no copy at the end)
+    dst_all = np.empty(n_edges, dtype=idx)
+    ptr = dst_all[m:].reshape(nn, m)
     triad_steps = 0
     for a in range(0, nn, _ROW_BLOCK):
         b = min(nn, a + _ROW_BLOCK)
@@ -194,13 +196,13 @@ def _attachment_targets(n: int, m: int, p_triad: float, rng: np.random.Generator
     # Rows sorted ascending so the edge list is sorted by (t, target): from_arcs then
     # needs no sort.
     targets.sort(axis=1)
+    del ptr, targets, flat
     src = np.empty(n_edges, dtype=np.int32)
     src[:m] = np.arange(1, m + 1, dtype=np.int32)
     src[m:].reshape(nn, m)[:] = np.arange(m + 1, n, dtype=np.int32)[:, None]
-    dst = np.empty(n_edges, dtype=np.int32)
-    dst[:m] = 0
-    dst[m:] = flat
-    del ptr, targets, flat
+    dst_all[:m] = 0
+    dst = dst_all if dst_all.dtype == np.int32 else dst_all.astype(np.int32)
+    del dst_all
     return src, dst, {"triad_steps": triad_steps, "duplicates_redrawn": redrawn,
                       "duplicates_dropped": 0}
 
@@ -483,8 +485,10 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> CSRGraph:
     rng = _check_rng(rng)
     src, dst, stats = _attachment_targets(n, m, 0.0, rng)
     del stats["triad_steps"]
-    return from_arcs(n, src, dst, directed=False, name="barabasi_albert",
-                     meta={"n": n, "m": m, **stats})
+    arcs = [src, dst]
+    del src, dst  # from_arc_list frees them once used (2 GB each at 100M agents)
+    return from_arc_list(n, arcs, directed=False, name="barabasi_albert",
+                         meta={"n": n, "m": m, **stats})
 
 
 def powerlaw_cluster(n: int, m: int, p: float, rng: np.random.Generator) -> CSRGraph:
@@ -518,8 +522,10 @@ def powerlaw_cluster(n: int, m: int, p: float, rng: np.random.Generator) -> CSRG
         raise ValueError(f"powerlaw_cluster needs m < n, got m = {m}, n = {n}")
     rng = _check_rng(rng)
     src, dst, stats = _attachment_targets(n, m, p, rng)
-    return from_arcs(n, src, dst, directed=False, name="powerlaw_cluster",
-                     meta={"n": n, "m": m, "p": p, **stats})
+    arcs = [src, dst]
+    del src, dst
+    return from_arc_list(n, arcs, directed=False, name="powerlaw_cluster",
+                         meta={"n": n, "m": m, "p": p, **stats})
 
 
 # ------------------------------------------------------------------- Watts–Strogatz
