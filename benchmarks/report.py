@@ -46,7 +46,7 @@ NOTE_RE = re.compile(r"<!-- begin notes/(?P<name>[\w.-]+) sha=(?P<sha>[0-9a-f]+)
                      r"<!-- end notes/(?P=name) -->", re.S)
 #: notes included at fixed places; any other notes/*.md go at the end, alphabetically
 PLACED = {"machine.md", "sweeps.md", "commands.md", "mesa-engine.md", "scripts.md", "how-measured.md",
-          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md"}
+          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md", "scale-100m.md"}
 TAIL = ["scripts.md", "how-measured.md", "findings.md", "earlier-results.md"]
 
 
@@ -549,6 +549,7 @@ def sec_batch(inp: Inputs, d: dict) -> list[str]:
                 table(["function", "own time", "calls"],
                       [[t["function"], f"{t['self_s'] * 1e3:.1f} ms", f"{t['calls']:,}"] for t in p["top"]]), ""]
     out.append(include("batch.md"))
+    out.append(include("scale-100m.md"))
     return out
 
 
