@@ -106,12 +106,15 @@ class ICKernel:
             pos, prep = gap_positions(draws, totals, p)
             pos += (np.cumsum(totals) - totals)[prep]
         owner = np.searchsorted(ends, pos, side="right")
-        arc = self.g.indptr[loc[owner]] + pos
-        arc -= ends[owner]
-        arc += d[owner]
-        hits = self.g.indices[arc].astype(np.int64)
-        if B > 1:
-            hits += prep << shift
+        # arc = first arc of the owner + (pos - its start in the concatenation): one
+        # gather per hit of a per-teller offset, not three
+        offset = self.g.indptr[loc] - ends
+        offset += d
+        pos += offset[owner]
+        if B == 1:
+            return self.g.indices[pos].astype(np.int64)
+        hits = prep << shift
+        hits += self.g.indices[pos]
         return hits
 
     def run(self, draws: Draws, kols: list[np.ndarray], on_step: Callable[[int], None] | None = None) -> np.ndarray:
