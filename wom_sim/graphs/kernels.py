@@ -279,8 +279,8 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
         last = totals.copy()
         last[nz] = pos[(np.cumsum(todo) - 1)[nz]]
         keep = pos < totals[rep]
-        parts_pos.append(pos[keep])
-        parts_rep.append(rep[keep])
+        parts_pos.append(np.compress(keep, pos))
+        parts_rep.append(np.compress(keep, rep))
         short = nz & (last < totals)
         if not short.any():
             break

@@ -153,8 +153,8 @@ class ICKernel:
                 if self.share_prob >= 1:
                     sharers = pending
                 else:
-                    sharers = pending[draws.uniform_for(None if B == 1 else pending >> shift, pending.size)
-                                      < self.share_prob]
+                    sharers = np.compress(draws.uniform_for(None if B == 1 else pending >> shift, pending.size)
+                                          < self.share_prob, pending)
                 new_share[:, t] = per_rep(sharers)
             else:
                 sharers = pending
@@ -168,11 +168,11 @@ class ICKernel:
                     else self._hits(tellers, self.p, draws, B, shift))
             new_msgs[:, t] = per_rep(hits)
             if hits.size:
-                hits = hits[stamp[hits] < base]
+                hits = np.compress(stamp[hits] < base, hits)
             if hits.size:
                 ids = np.arange(c, c + hits.size, dtype=np.int32)
                 stamp[hits] = ids
-                hits = hits[stamp[hits] == ids]  # one survivor per agent hit more than once
+                hits = np.compress(stamp[hits] == ids, hits)  # one survivor per agent hit more than once
                 c += ids.size
             pending = hits
             if pending.size == 0 and queued.size == 0:  # nothing in flight: later steps repeat this one

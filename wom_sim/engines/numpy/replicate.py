@@ -22,6 +22,10 @@ Step order (synchronous; decisions read the state at the start of the step):
   5. telling: KOL broadcast (step 1), retell or cascade (_tell)
   6. detection of complainers who told, responses due   (_respond)
 
+Filters use ``np.compress(mask, a)``, not ``a[mask]``: on NumPy 2.4 boolean indexing
+with an unpredictable mask costs ~4.5 ns an element, compress ~0.6 (benchmarks/, REFERENCE
+pitfall).
+
 The public stepping API: ``Batch(engine, draws, kols)`` (or ``Replicate(engine, rng,
 kols, observer)`` for one), then ``step(t)`` for t = 1, 2, ..., ``counters()`` (one row
 per replicate) after any step, ``quiescent()`` when nothing can change any more in any
@@ -227,7 +231,7 @@ class Batch:
             return idx
         if np.ndim(p) == 0 and p >= 1:
             return idx
-        return idx[self.uniform(idx) < p]
+        return np.compress(self.uniform(idx) < p, idx)
 
     def move(self, idx: np.ndarray, code: int | np.ndarray) -> None:
         """Set the stage of distinct agents `idx`, keeping the stage counts exact."""
@@ -248,12 +252,12 @@ class Batch:
         self.stage[idx] = code
 
     def mark_aware(self, idx: np.ndarray) -> None:
-        new = idx[~self.aware[idx]]
+        new = np.compress(~self.aware[idx], idx)
         self.aware[new] = True
         self.n_aware += self.per_rep(new)
 
     def mark_heard_neg(self, idx: np.ndarray) -> None:
-        new = idx[~self.heard_neg[idx]]
+        new = np.compress(~self.heard_neg[idx], idx)
         self.heard_neg[new] = True
         self.n_neg_reach += self.per_rep(new)
 
@@ -276,7 +280,7 @@ class Batch:
             self.plans.unplanned.append(idx)
         self.valence[idx] = valence
         self.tells_left[idx] = tells
-        live = idx[(tells > 0) & ~self.telling[idx]]
+        live = np.compress((tells > 0) & ~self.telling[idx], idx)
         self.telling[live] = True
         if now:
             self.tellers = np.concatenate([self.tellers, live])
@@ -297,7 +301,7 @@ class Batch:
         if idx.size > 1:  # distinct (a sort, not np.unique's hashing: REFERENCE.md pitfall)
             idx = np.sort(idx)
             idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
-        idx = idx[self.tells_left[idx] > 0]
+        idx = np.compress(self.tells_left[idx] > 0, idx)
         if idx.size:
             loc, rep = self.local(idx), self.rep_of(idx)
             owner, targets, size = distinct_neighbours(self.g, loc, self.tells_left[idx], self.draws, rep,
@@ -314,7 +318,7 @@ class Batch:
         """Sharers out of tells: buyers go DONE; rejecters stay REJECTED."""
         self.tells_left[idx] = 0
         self.telling[idx] = False
-        buyers = idx[self.stage[idx] == self.f.SHARE]
+        buyers = np.compress(self.stage[idx] == self.f.SHARE, idx)
         self.move(buyers, self.f.DONE)
 
     def bought(self, idx: np.ndarray) -> np.ndarray:
@@ -387,7 +391,7 @@ class Batch:
         self.mark_aware(ids)
         got_neg = ib.neg > 0
         if got_neg.any():
-            self.mark_heard_neg(ids[got_neg])
+            self.mark_heard_neg(np.compress(got_neg, ids))
         st = self.stage[ids]
         if f.is_contagion:
             # hearing is deciding: negative wins if both arrive in one step
@@ -400,13 +404,13 @@ class Batch:
             self._adopt(adopt, positive=True)
             return _empty()
         # unaware hearers enter the funnel at its first stage
-        entering = ids[st == f.UNAWARE]
+        entering = np.compress(st == f.UNAWARE, ids)
         self.move(entering, 1)
         # each negative message rejects a not-yet-buying agent with reject_per_negative
         if got_neg.any() and w.reject_per_negative > 0:
             st = self.stage[ids]
             cand = got_neg & (st <= f.n_pre) & (st >= 1)
-            c_ids, c_k = ids[cand], ib.neg[cand]
+            c_ids, c_k = np.compress(cand, ids), np.compress(cand, ib.neg)
             rej = self.coin(c_ids, rules.rejection_probability(c_k, w.reject_per_negative))
             self.move(rej, f.REJECTED)
             tellers = self.coin(rej, w.rejecter_shares)
@@ -414,7 +418,7 @@ class Batch:
         # positive messages boost this step's advance (read in _progress)
         self.kpos[ids] = ib.pos
         self._kpos_ids = ids
-        return entering[self.stage[entering] == 1]
+        return np.compress(self.stage[entering] == 1, entering)
 
     def _advertise(self) -> np.ndarray:
         """Advertising: each unaware agent becomes aware with p_external.
@@ -426,7 +430,7 @@ class Batch:
             return _empty()
         pos, rep = gap_positions(self.draws, np.full(self.B, self.n, dtype=np.int64), p)
         hit = pos + (rep << self.shift) if self.B > 1 else pos
-        hit = hit[self.stage[hit] == self.f.UNAWARE]
+        hit = np.compress(self.stage[hit] == self.f.UNAWARE, hit)
         self.mark_aware(hit)
         if self.f.is_contagion:  # no funnel: advertising persuades at once (innovators)
             self._adopt(hit, positive=True)
@@ -448,7 +452,7 @@ class Batch:
             s = self.stage[pre]
             live = (s >= 1) & (s <= f.n_pre)  # drop agents rejected this step
             if not live.all():
-                pre, s = pre[live], s[live]
+                pre, s = np.compress(live, pre), np.compress(live, s)
         if pre.size:
             adv = e.advance_by_code[s]
             if f.positive_boost > 0:
@@ -468,8 +472,8 @@ class Batch:
             changed = np.flatnonzero(new_s != s)
             self.move(pre[changed], new_s[changed])
             bought = new_s == f.ACTION
-            buyers = pre[bought]
-            pre = pre[~bought]
+            buyers = np.compress(bought, pre)
+            pre = np.compress(~bought, pre)
         if self._kpos_ids is not None:
             self.kpos[self._kpos_ids] = 0
             self._kpos_ids = None
@@ -501,7 +505,7 @@ class Batch:
         for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
             sp = rules.share_probability(w, valence)
             if sp < 1 and rows.size:
-                rows = rows[self.uniform(idx[rows]) < sp]
+                rows = np.compress(self.uniform(idx[rows]) < sp, rows)
             if rows.size:
                 u = self.uniform(idx[rows]) if rules.tells_need_draws(w) else None
                 parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size)))
@@ -516,7 +520,7 @@ class Batch:
         """SICAS (a): the brand's monitoring finds aware agents, then engages them."""
         if self.f.brand_engagement <= 0 or self.resp.detect_prob <= 0 or self.pre.size == 0:
             return
-        cand = self.pre[~self.sensed[self.pre]]
+        cand = np.compress(~self.sensed[self.pre], self.pre)
         self.sensed[self.coin(cand, self.resp.detect_prob)] = True
 
     def _arcs(self, tellers: np.ndarray, prob: float, use_weights: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -528,7 +532,7 @@ class Batch:
 
     def _count_messages(self, tg: np.ndarray, is_neg: np.ndarray | None) -> None:
         allm = self.per_rep(tg)
-        nn = self.per_rep(tg[is_neg]) if is_neg is not None else 0
+        nn = self.per_rep(np.compress(is_neg, tg)) if is_neg is not None else 0
         self.new_neg += nn
         self.new_pos += allm - nn
 
@@ -547,7 +551,7 @@ class Batch:
             self.valence[kols] = 0
         tellers = self.tellers
         if tellers.size:
-            tellers = tellers[self.tells_left[tellers] > 0]
+            tellers = np.compress(self.tells_left[tellers] > 0, tellers)
         if self.plans is not None:
             # every step, whether or not anyone tells now: a replicate's plans are drawn
             # at the same point of its stream alone or in a batch
@@ -569,15 +573,15 @@ class Batch:
             teller_neg = self.valence[tellers] < 0
             if teller_neg.any():
                 is_neg = teller_neg[o]
-                neg_tellers = tellers[teller_neg]
+                neg_tellers = np.compress(teller_neg, tellers)
             else:
                 is_neg = np.zeros(tg.size, dtype=bool)
             owners_t.append(tg)
             negs.append(is_neg)
             self._count_messages(tg, is_neg if teller_neg.any() else None)
             done = self.tells_left[tellers] <= 0
-            self.finish_telling(tellers[done])
-            tellers = tellers[~done]
+            self.finish_telling(np.compress(done, tellers))
+            tellers = np.compress(~done, tellers)
         self.tellers = tellers
         if owners_t:
             targets = np.concatenate(owners_t) if len(owners_t) > 1 else owners_t[0]
@@ -585,7 +589,7 @@ class Batch:
             # every message is counted as sent; those that can act on nothing when read
             # are not kept (rules.message_may_act)
             keep = rules.message_may_act(neg, self.heard_neg[targets], self.bought(targets))
-            targets, neg = targets[keep], neg[keep]
+            targets, neg = np.compress(keep, targets), np.compress(keep, neg)
             self.inbox = Inbox(*accumulate(targets, neg, self.N))
         return neg_tellers
 
@@ -597,7 +601,7 @@ class Batch:
         for b, view in enumerate(self.views):
             view.neg_messages_step = int(self.new_neg[b])
         if neg_tellers.size and r.detect_prob > 0:
-            cand = neg_tellers[~self.detected[neg_tellers]]
+            cand = np.compress(~self.detected[neg_tellers], neg_tellers)
             found = self.coin(cand, r.detect_prob)
             self.detected[found] = True
             if self.B == 1:
@@ -639,8 +643,8 @@ class Batch:
             self._repair(due)
         # answered sharers who stopped leave the telling lists now: a stale entry would
         # come back to life (and tell twice a step) if the agent shared again later
-        self.tellers = self.tellers[self.telling[self.tellers]]
-        self.pending = self.pending[self.telling[self.pending]]
+        self.tellers = np.compress(self.telling[self.tellers], self.tellers)
+        self.pending = np.compress(self.telling[self.pending], self.pending)
 
     def _repair(self, answered: np.ndarray) -> None:
         f, g = self.f, self.g
@@ -654,7 +658,7 @@ class Batch:
             hits = self.coin(rejected, rules.repair_probability(replies, self.resp.repair_prob))
         else:
             _, nb = self._arcs(answered, 1.0)
-            nb = nb[self.stage[nb] == f.REJECTED].astype(np.int64)
+            nb = np.compress(self.stage[nb] == f.REJECTED, nb).astype(np.int64)
             hits = np.unique(self.coin(nb, self.resp.repair_prob))
         if hits.size == 0:
             return
