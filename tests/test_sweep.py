@@ -153,8 +153,11 @@ def test_sweep_memory_guard(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ interruptions
 
-SLOW = SWEEP.replace('"response.delay" = [0, 2, 8]', '"response.delay" = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]') \
+# 30 points: long enough that a signal sent after the first point finds the sweep running
+# (12 points finished first once batched replicates made each point faster)
+SLOW = SWEEP.replace('"response.delay" = [0, 2, 8]', '"response.delay" = [' + ", ".join(map(str, range(30))) + "]") \
     .replace("n = 2000", "n = 30000").replace("replicates = 4", "replicates = 6").replace("steps = 15", "steps = 40")
+SLOW_POINTS = 30 * 2  # delays x the two negative_tells of SWEEP
 
 
 def _default_sigint() -> None:
@@ -193,14 +196,14 @@ def test_sigkill_then_resume_loses_and_redoes_nothing(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the whole sweep, workers included
     proc.wait()
     done = {p.name: p.stat().st_ino for p in (out / "points").iterdir() if not p.name.startswith(".")}
-    assert 3 <= len(done) < 24
+    assert 3 <= len(done) < SLOW_POINTS
     for name in done:  # every folder that exists is complete
         assert (out / "points" / name / "summary.json").exists()
     r = invoke("sweep", scen, "-o", out, "--resume", "--quiet", "--workers", 2)
     assert r.exit_code == 0, r.output
     after = {p.name: p.stat().st_ino for p in (out / "points").iterdir() if not p.name.startswith(".")}
     assert all(after[name] == ino for name, ino in done.items()), "a finished point was recomputed"
-    assert len(after) == 24
+    assert len(after) == SLOW_POINTS
     assert (out / "sweep.csv").read_bytes() == (ref / "sweep.csv").read_bytes()
 
 
@@ -212,6 +215,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
     _wait_points(out, 1, proc)
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
+    assert not (out / "sweep.csv").exists() or proc.returncode == 130, "the sweep ended first: make SLOW longer"
     assert proc.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
     leftovers = [p.name for p in (out / "points").iterdir() if p.name.startswith(".")]
