@@ -1,13 +1,54 @@
 """Shared helpers for the tests: small scenarios and direct engine access."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from wom_sim.cli import main
 from wom_sim.engines.numpy import NumpyEngine, Replicate
 from wom_sim.graphs.csr import CSRGraph, from_arcs
 from wom_sim.scenario import load_scenario
 from wom_sim.streams import stream
+
+#: a small scenario file for command-line tests (300 agents, 6 steps, 3 replicates)
+SMALL = """
+[scenario]
+name = "small"
+seed = 1
+steps = 6
+replicates = 3
+[graph]
+kind = "erdos_renyi"
+n = 300
+mean_degree = 5
+[seeding]
+budget = 3
+[output]
+plots = false
+"""
+
+
+def cli(*args: object, cwd: Path | None = None):
+    """`wom-sim ARGS` through click's runner (from `cwd`), 160 columns wide."""
+    runner = CliRunner()
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, env={"COLUMNS": "160"})
+    finally:
+        os.chdir(old)
+
+
+def scenario_file(tmp_path: Path, text: str = SMALL, name: str = "small.toml") -> Path:
+    """Write a scenario file for a test and return its path."""
+    p = tmp_path / name
+    p.write_text(text)
+    return p
 
 
 def scenario(**sections) -> object:

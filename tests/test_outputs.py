@@ -13,31 +13,12 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import SMALL, cli, scenario_file
 from scipy.special import stdtrit
-
-from wom_sim.cli import main
-
-SMALL = """
-[scenario]
-name = "small"
-seed = 1
-steps = 6
-replicates = 3
-[graph]
-kind = "erdos_renyi"
-n = 300
-mean_degree = 5
-[seeding]
-budget = 3
-[output]
-plots = false
-"""
 
 #: a complaint on a small graph, answered by a firm that listens well
 CRISIS = """
@@ -66,23 +47,6 @@ plots = false
 def in_hours(text: str) -> str:
     """The scenario `text` with its steps measured in hours."""
     return text.replace("[scenario]", '[scenario]\nstep_label = "hour"', 1)
-
-
-def cli(*args: object, cwd: Path | None = None):
-    runner = CliRunner()
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, env={"COLUMNS": "160"})
-    finally:
-        os.chdir(old)
-
-
-def scenario_file(tmp_path: Path, text: str = SMALL, name: str = "small.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text)
-    return p
 
 
 def rows(path: Path) -> list[dict[str, str]]:

@@ -9,42 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from wom_sim.cli import main
-
-SMALL = """
-[scenario]
-name = "small"
-steps = 6
-replicates = 3
-[graph]
-kind = "erdos_renyi"
-n = 300
-mean_degree = 5
-[seeding]
-budget = 3
-[output]
-plots = false
-"""
-
-
-def cli(*args: object, cwd: Path | None = None):
-    runner = CliRunner()
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
-def scenario_file(tmp_path: Path, text: str = SMALL, name: str = "small.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text)
-    return p
-
+from conftest import SMALL, cli, scenario_file
 
 # ----------------------------------------------------------------------------- output folders
 

@@ -107,8 +107,8 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, [text], text=True)
 
 
-#: the prefix of the staging folders beside an output folder (cleaned on the next write)
 def _stage_prefix(out: Path) -> str:
+    """The prefix of the staging folders beside an output folder (cleaned on the next write)."""
     return f".{out.name}.partial-"
 
 

@@ -81,15 +81,15 @@ class Draws:
                     out[at:at + c] = self.buf[r, p:p + c]
                     at += c
             else:  # short runs: one gather
-                out = self.buf.ravel()[_ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, counts)]
+                out = self.buf.ravel()[ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, counts)]
             self.ptr += counts
             return out
         out = np.empty(int(counts.sum()), dtype=np.float64)
         starts = np.cumsum(counts) - counts
         small = counts.copy()
         small[big] = 0
-        idx = _ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, small)
-        out[_ranges(starts, small)] = self.buf.ravel()[idx]
+        idx = ranges(np.arange(self.B, dtype=np.int64) * self.row + self.ptr, small)
+        out[ranges(starts, small)] = self.buf.ravel()[idx]
         self.ptr += small
         for r in big:  # the rest of the row, then straight from the Generator
             rest = self.buf[r, self.ptr[r]:]
@@ -99,21 +99,23 @@ class Draws:
             self.ptr[r] = self.row
         return out
 
-    def uniform_for(self, rep: np.ndarray | None, size: int | None = None) -> np.ndarray:
-        """One uniform per element, element i from replicate rep[i]'s stream; the
-        elements of one replicate take its numbers in their order in the array.
-        `rep` None: a batch of one, `size` elements."""
+    def uniform_for(self, rep: np.ndarray | None, size: int | None = None, each: int = 1) -> np.ndarray:
+        """`each` uniforms per element (consecutive numbers of its stream), element i
+        from replicate rep[i]'s stream; the elements of one replicate take its numbers
+        in their order in the array. `rep` None: a batch of one, `size` elements.
+        Returns size * each numbers, element-major."""
+        n = rep.size if rep is not None else int(size or 0)
         if self.B == 1 or rep is None:
-            return self.gens[0].random(int(rep.size if rep is not None else size or 0))
+            return self.gens[0].random(n * each)
         if rep.size == 0:
             return np.zeros(0, dtype=np.float64)
-        counts = np.bincount(rep, minlength=self.B)
-        if rep.size < 2 or bool((rep[1:] >= rep[:-1]).all()):
+        counts = np.bincount(rep, minlength=self.B) * each
+        if rep.size < 2 or bool((rep[1:] >= rep[:-1]).all()):  # replicates apart: no sort
             return self.uniform(counts)
         order = np.argsort(rep, kind="stable")
-        out = np.empty(rep.size, dtype=np.float64)
-        out[order] = self.uniform(counts)
-        return out
+        out = np.empty((rep.size, each), dtype=np.float64)
+        out[order] = self.uniform(counts).reshape(rep.size, each)
+        return out.reshape(-1)
 
 
 def as_draws(source: Draws | np.random.Generator) -> Draws:
@@ -121,10 +123,17 @@ def as_draws(source: Draws | np.random.Generator) -> Draws:
     return source if isinstance(source, Draws) else Draws([source])
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The concatenated ranges starts[i] : starts[i] + counts[i]."""
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges starts[i] : starts[i] + counts[i] (int64): the
+    gather of the draws' rows here, and the graph kernels' arcs of many agents
+    (wom_sim.graphs.kernels uses this one).
+
+    >>> ranges(np.array([10, 3]), np.array([2, 3])).tolist()
+    [10, 11, 3, 4, 5]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    shift = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts), counts)
     return np.arange(total, dtype=np.int64) + shift

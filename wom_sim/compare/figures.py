@@ -19,7 +19,7 @@ from ..viz.figure import (
     error_bars,
     mark_coincident,
     new_figure,
-    save_figure,
+    save_figures,
     step_axis,
 )
 
@@ -103,10 +103,7 @@ def comparison_figures(cmp: Any) -> dict[str, Figure]:
 
 def save_comparison_plots(cmp: Any) -> list[Path]:
     """Write comparison_figures(cmp) as PNG files into the comparison's folder."""
-    paths: list[Path] = []
-    for name, fig in comparison_figures(cmp).items():
-        paths += save_figure(fig, Path(cmp.out) / f"{name}.png")
-    return paths
+    return save_figures(comparison_figures(cmp), cmp.out)
 
 
 def fmt_budget(b: float) -> str:

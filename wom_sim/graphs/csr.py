@@ -212,14 +212,10 @@ def _sorted_csr(n: int, rows: np.ndarray, cols: np.ndarray, data: np.ndarray | N
                 idx: type) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Arcs ordered by (row, col), ties in input order (stable): (indptr, cols, data)."""
     m = rows.size
-    is_sorted = True
-    for a in range(0, max(m - 1, 0), _CHECK_BLOCK):  # blocks: small temporaries
-        b = min(m, a + _CHECK_BLOCK + 1)
-        r0, r1, c0, c1 = rows[a:b - 1], rows[a + 1:b], cols[a:b - 1], cols[a + 1:b]
-        if not ((r1 > r0) | ((r1 == r0) & (c1 >= c0))).all():
-            is_sorted = False
-            break
-    if is_sorted:  # row starts from where the (sorted) row changes, block by block
+    def pairs_sorted(a: int, b: int) -> bool:  # arcs i and i + 1 for i in [a, b)
+        r0, r1, c0, c1 = rows[a:b], rows[a + 1:b + 1], cols[a:b], cols[a + 1:b + 1]
+        return bool(((r1 > r0) | ((r1 == r0) & (c1 >= c0))).all())
+    if _all_blocks(pairs_sorted, max(m - 1, 0)):  # row starts from where the (sorted) row changes, block by block
         first = np.full(n + 1, m, dtype=np.int64)  # first arc of each row present
         for a in range(0, m, _CHECK_BLOCK):
             b = min(m, a + _CHECK_BLOCK)

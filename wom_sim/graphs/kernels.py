@@ -8,24 +8,14 @@ the receiving agent (`target`); their cost follows the tellers' arcs, not N.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from ..streams import Draws, as_draws
+from ..streams import Draws, as_draws, ranges
 from .csr import CSRGraph, repeat_index
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-
-
-def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The concatenated index ranges starts[i] : starts[i] + counts[i] (int64)."""
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return _EMPTY
-    shift = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts), counts)
-    return np.arange(total, dtype=np.int64) + shift
-
 
 
 def out_degree_of(graph: CSRGraph, agents: np.ndarray) -> np.ndarray:
@@ -73,12 +63,7 @@ def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tup
 
 def _uniform_rows(draws: Draws, rep: np.ndarray | None, rows: np.ndarray, w: int) -> np.ndarray:
     """A (rows, w) array of uniforms, row i from replicate rep[rows[i]]'s stream."""
-    if rep is None or draws.B == 1:
-        return draws.uniform_for(None, rows.size * w).reshape(rows.size, w)
-    rr = rep[rows]
-    if rr.size < 2 or bool((rr[1:] >= rr[:-1]).all()):  # replicates apart: w numbers a row
-        return draws.uniform(np.bincount(rr, minlength=draws.B) * w).reshape(rows.size, w)
-    return draws.uniform_for(np.repeat(rr, w), rows.size * w).reshape(rows.size, w)
+    return draws.uniform_for(None if rep is None else rep[rows], rows.size, each=w).reshape(rows.size, w)
 
 
 def _first_distinct(vals: np.ndarray) -> np.ndarray:
@@ -191,13 +176,13 @@ def distinct_neighbours(graph: CSRGraph, tellers: np.ndarray, k: np.ndarray,
 
 
 def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.ndarray:
-    """Sorted positions (int64) of the successes among `total` Bernoulli(`prob`) trials.
+    """Sorted positions (int64) of the successes among `total` Bernoulli(`prob`) trials,
+    from a plain Generator (the generators and the seeding strategies; the engines'
+    batched twin is :func:`gap_positions`, on uniforms of each replicate's stream).
 
-    The one geometric-skip sampler of wom-sim (engines, generators, seeding). Only the
-    successes are drawn: the gaps between them are geometric, made as
+    Only the successes are drawn: the gaps between them are geometric, made as
     floor(E / -log(1 - p)) + 1 from standard exponentials E (numpy's ziggurat, about
-    twice as fast as rng.geometric). float32 exponentials suffice while the mean gap
-    1/p is small against float32's 2^24 resolution; below p = 1e-4, float64.
+    twice as fast as rng.geometric, and float32 while p >= 1e-4: see _gaps).
 
     >>> import numpy as np
     >>> pos = success_positions(np.random.default_rng(0), 1_000_000, 0.01)
@@ -208,26 +193,10 @@ def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.n
         return _EMPTY
     if prob >= 1:
         return np.arange(total, dtype=np.int64)
-    if prob < 1e-9:  # gaps beyond int64: a Binomial count of uniformly placed hits (the same law)
-        hits = int(rng.binomial(total, prob))
-        return np.sort(rng.choice(total, size=hits, replace=False).astype(np.int64)) if hits else _EMPTY
-    lam = -math.log1p(-prob)
-    dtype = np.float32 if prob >= 1e-4 else np.float64
+    dtype = np.float32 if prob >= _FLOAT32_PROB else np.float64
     expected = total * prob
-    draws = int(expected + 6 * math.sqrt(expected) + 16)
-
-    def more(start: int) -> np.ndarray:
-        e = rng.standard_exponential(draws, dtype=dtype)
-        e *= dtype(1.0 / lam)
-        gaps = e.astype(np.int64)
-        gaps += 1
-        return np.cumsum(gaps, out=gaps) + start
-
-    parts = [more(-1)]
-    while parts[-1][-1] < total:  # rare: ran short of hits, draw more
-        parts.append(more(int(parts[-1][-1])))
-    pos = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return pos[: np.searchsorted(pos, total)]
+    return _skip_positions(lambda k: _gaps(rng.standard_exponential(k, dtype=dtype), prob, total),
+                           total, int(expected + 6 * math.sqrt(expected) + 16))
 
 
 #: gap_positions draws a replicate's expected number of gaps plus this many standard
@@ -241,7 +210,7 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
     totals[r] Bernoulli(`prob`) trials, drawn from its own stream: (positions, rep),
     replicate-major. The batched twin of :func:`success_positions`, on uniforms: the
     gaps between successes are 1 + floor(E / -log(1 - p)), E = -log(1 - U) standard
-    exponential (float32 for p >= 1e-4, as success_positions); a replicate draws its
+    exponential (_exponentials, _gaps); a replicate draws its
     expected count plus two standard deviations at a time, and again while it has not
     passed its total.
 
@@ -260,17 +229,14 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
     if prob >= 1:
         rep = repeat_index(totals)
         return ranges(np.zeros(B, dtype=np.int64), totals), rep
-    lam = -math.log1p(-prob)
     expected = totals * prob
     per = np.where(totals > 0, np.ceil(expected + _SLACK_SD * np.sqrt(expected) + _SLACK), 0).astype(np.int64)
-    cap = float(totals.max() + 1)  # a gap past every total ends the draws (and cannot overflow)
-    # float32 suffices while the mean gap 1/p is small against float32's 2^24 resolution
-    fast = prob >= 1e-4
+    cap = int(totals.max())  # a gap past every total ends the draws
     parts_pos, parts_rep = [], []
     start = np.full(B, -1, dtype=np.int64)  # the last position drawn so far
     todo = per
     while True:
-        gaps = _gap_lengths(draws.uniform(todo), lam, cap, fast)
+        gaps = _gaps(_exponentials(draws.uniform(todo), prob), prob, cap)
         rep = repeat_index(todo)
         pos = np.cumsum(gaps)
         nz = todo > 0
@@ -295,16 +261,37 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
     return pos[order], rep[order]
 
 
-def _gap_lengths(u: np.ndarray, lam: float, cap: float, fast: bool) -> np.ndarray:
-    """1 + floor(E / lam), E = -log(1 - U), capped: the gaps between successes."""
-    if fast:  # float32 logs (8x faster): 1 - U in (0, 1] stays positive in float32
-        e = np.log(np.subtract(1.0, u, out=u).astype(np.float32))
-        e *= np.float32(-1.0 / lam)
-        gaps = np.minimum(e, np.float32(cap)).astype(np.int64)
-    else:
-        gaps = np.minimum(np.log1p(-u) * (-1.0 / lam), cap).astype(np.int64)
+#: below this probability gaps are computed in float64 (the mean gap 1/p must stay small
+#: against float32's 2^24 resolution)
+_FLOAT32_PROB = 1e-4
+
+
+def _gaps(e: np.ndarray, prob: float, total: int) -> np.ndarray:
+    """Gap lengths 1 + floor(E / -log(1 - p)) from standard exponentials `e` (float32 or
+    float64, used in place), capped just past `total`: a longer gap ends the trials
+    anyway, and the cap keeps tiny p from overflowing int64."""
+    e *= e.dtype.type(-1.0 / math.log1p(-prob))
+    gaps = np.minimum(e, e.dtype.type(total + 1)).astype(np.int64)
     gaps += 1
     return gaps
+
+
+def _exponentials(u: np.ndarray, prob: float) -> np.ndarray:
+    """Standard exponentials -log(1 - U) from uniforms `u` (used in place): float32 logs
+    (8x faster) while p >= _FLOAT32_PROB; 1 - U in (0, 1] stays positive in float32."""
+    if prob < _FLOAT32_PROB:
+        return np.negative(np.log1p(np.negative(u, out=u), out=u), out=u)
+    e = np.log(np.subtract(1.0, u, out=u).astype(np.float32))
+    return np.negative(e, out=e)
+
+
+def _skip_positions(gaps: Callable[[int], np.ndarray], total: int, per: int) -> np.ndarray:
+    """Positions below `total` of the successes whose gap lengths `gaps(per)` gives,
+    `per` at a time, drawing again while the running sum has not passed `total`."""
+    pos = np.cumsum(gaps(per)) - 1
+    while pos[-1] < total:  # rare: ran short of hits, draw more
+        pos = np.concatenate([pos, np.cumsum(gaps(per)) + pos[-1]])
+    return pos[:np.searchsorted(pos, total)]
 
 
 def gap_positions_one(draws: Draws, total: int, prob: float) -> np.ndarray:
@@ -314,15 +301,9 @@ def gap_positions_one(draws: Draws, total: int, prob: float) -> np.ndarray:
         return _EMPTY
     if prob >= 1:
         return np.arange(total, dtype=np.int64)
-    lam = -math.log1p(-prob)
     expected = total * prob
     per = int(math.ceil(expected + _SLACK_SD * math.sqrt(expected) + _SLACK))
-    cap, fast = float(total + 1), prob >= 1e-4
-    pos = np.cumsum(_gap_lengths(draws.gens[0].random(per), lam, cap, fast)) - 1
-    while pos[-1] < total:  # rare: ran short of hits, draw more
-        more = np.cumsum(_gap_lengths(draws.gens[0].random(per), lam, cap, fast)) + pos[-1]
-        pos = np.concatenate([pos, more])
-    return pos[:np.searchsorted(pos, total)]
+    return _skip_positions(lambda k: _gaps(_exponentials(draws.gens[0].random(k), prob), prob, total), total, per)
 
 
 def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Draws | np.random.Generator,

@@ -22,7 +22,7 @@ from ..viz.figure import (
     mark_coincident,
     marker_size,
     new_figure,
-    save_figure,
+    save_figures,
     step_axis,
 )
 from ..viz.run import has_messages
@@ -119,7 +119,4 @@ def response_figures(bench: Any) -> dict[str, Figure]:
 
 def save_response_plots(bench: Any) -> list[Path]:
     """Write response_figures(bench) as PNG files into the bench's folder."""
-    paths: list[Path] = []
-    for name, fig in response_figures(bench).items():
-        paths += save_figure(fig, Path(bench.out) / f"{name}.png")
-    return paths
+    return save_figures(response_figures(bench), bench.out)

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..model.metrics import unit
 from ..scenario import StepUnit
-from ..viz.figure import Series, band_caption, count_axis, draw_series, integer_axis, new_figure, save_figure
+from ..viz.figure import Series, band_caption, count_axis, draw_series, integer_axis, new_figure, save_figures
 from .table import read_table
 
 SWEEP_METRICS = ["adopters", "aware", "negative_reach", "rejected", "npv", "responses"]
@@ -94,7 +94,4 @@ def sweep_figures(out: Path, keys: list[str], step_unit: StepUnit | None = None)
 
 def save_sweep_plots(out: Path, keys: list[str], step_unit: StepUnit | None = None) -> list[Path]:
     """sweep_<key>.png for each swept key, and heatmap_<metric>.png for a two-key grid."""
-    paths: list[Path] = []
-    for name, fig in sweep_figures(out, keys, step_unit).items():
-        paths += save_figure(fig, Path(out) / f"{name}.png")
-    return paths
+    return save_figures(sweep_figures(out, keys, step_unit), out)

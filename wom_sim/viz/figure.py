@@ -202,3 +202,11 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png",)
         fig.savefig(p, metadata={"Date": None} if ext == "svg" else None)
         out.append(p)
     return out
+
+
+def save_figures(figs: Mapping[str, Figure], folder: str | Path) -> list[Path]:
+    """Write each figure of {name: figure} as folder/name.png; return the paths."""
+    paths: list[Path] = []
+    for name, fig in figs.items():
+        paths += save_figure(fig, Path(folder) / f"{name}.png")
+    return paths

@@ -705,7 +705,6 @@ class Replicate(Batch):
     def __init__(self, eng: Shared, rng: np.random.Generator, kols: np.ndarray | None = None,
                  observer: Observer | None = None) -> None:
         super().__init__(eng, Draws([rng]), None if kols is None else [np.asarray(kols, dtype=np.int64)], observer)
-        self.rng = rng
 
     def counters(self) -> np.ndarray:
         return super().counters()[0]
