@@ -268,12 +268,44 @@ def test_celf_returns_plain_greedy_seeds_with_far_fewer_evaluations():
     assert obj.spread(lazy.seeds) == pytest.approx(lazy.spread)
 
 
+@pytest.mark.parametrize("first,p,directed", [(0.1, 0.1, False), (0.3, 0.12, False), (0.2, 0.25, True)])
+def test_celf_starts_from_true_upper_bounds_and_keeps_greedy_seeds(first, p, directed):
+    """The bounds CELF starts from (SCC condensation of the live worlds) are at least
+    every agent's gain, also with a first hop wider than the later ones and on a
+    supercritical directed graph; and CELF from them returns plain greedy's seeds."""
+    rng = np.random.default_rng(12)
+    if directed:
+        n = 400
+        src = rng.integers(0, n, 2000)
+        g = from_arcs(n, src, (src + rng.integers(1, n, 2000)) % n, directed=True)
+    else:
+        g = barabasi_albert(400, 3, rng)
+    obj = inf.LiveEdgeSpread(g, theory.ICModel(first=first, p=p), 40, np.random.default_rng(3))
+    bound = obj.singleton_bounds()
+    exact = np.array([obj.gain(u) for u in range(g.n)])
+    assert np.all(bound >= exact) and exact.max() > 5 * 40
+    lazy = inf.celf(obj, 8)
+    plain = inf.plain_greedy(obj, 8)
+    assert np.array_equal(lazy.seeds, plain.seeds) and lazy.gains == pytest.approx(plain.gains)
+
+
+def test_celf_bounds_are_exact_where_every_reach_is_a_tree():
+    """On a directed out-tree no two paths meet, so the sum over successors is the reach
+    itself: the bound equals the gain of every agent."""
+    n = 1023
+    child = np.arange(1, n)
+    g = from_arcs(n, (child - 1) // 2, child, directed=True)  # a binary out-tree
+    obj = inf.LiveEdgeSpread(g, theory.ICModel(first=0.9, p=0.7), 30, np.random.default_rng(4))
+    exact = np.array([obj.gain(u) for u in range(n)])
+    assert np.allclose(obj.singleton_bounds(), exact, rtol=1e-6) and exact.max() > 30 * 20
+
+
 def test_greedy_strategy_and_stats():
     g = barabasi_albert(400, 2, np.random.default_rng(9))
     seeds = strategy("greedy")(g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
     assert seeds.dtype == np.int32 and np.unique(seeds).size == 8
     st = inf.LAST_STATS["greedy"]
-    assert st["samples"] == 100 and 400 <= st["evaluations"] < 8 * 400
+    assert st["samples"] == 100 and 8 <= st["evaluations"] < 400  # bounds spare most agents a search
     again = strategy("greedy")(g, 8, np.random.default_rng(1), None, p=0.1, samples=100)
     assert np.array_equal(seeds, again)  # deterministic for a seeded rng
 
@@ -288,20 +320,55 @@ def test_greedy_refuses_large_graphs_and_names_ris():
 # ----------------------------------------------------------------------------- ris
 
 
+@pytest.mark.parametrize("method", ["opim", "imm"])
 @pytest.mark.parametrize("n,m,p,k", [(1000, 3, 0.1, 10), (800, 2, 0.25, 5)])
-def test_ris_reaches_the_imm_bound_of_celf(n, m, p, k):
+def test_ris_reaches_the_bound_of_celf(n, m, p, k, method):
     g = barabasi_albert(n, m, np.random.default_rng(n))
     greedy = strategy("greedy")(g, k, np.random.default_rng(1), None, p=p, samples=200)
-    ris = strategy("ris")(g, k, np.random.default_rng(2), None, p=p, eps=0.1)
+    ris = strategy("ris")(g, k, np.random.default_rng(2), None, p=p, eps=0.1, method=method)
     st = inf.LAST_STATS["ris"]
+    assert st["method"] == {"opim": "opim-c", "imm": "imm"}[method]
     assert st["rr_sets"] >= st["theta"] > 0 and not st["capped"]
     sg, se_g = mc_spread(g, greedy, p, p, 3000, 11)
     sr, se_r = mc_spread(g, ris, p, p, 3000, 12)
     tol = 4 * math.hypot(se_g, se_r)
     assert sr >= (1 - 1 / math.e - 0.1) * sg - tol
-    assert sr >= 0.95 * sg - tol  # in practice IMM is as good as greedy
-    # IMM's own estimate is unbiased for its seeds
+    assert sr >= 0.95 * sg - tol  # in practice RIS is as good as greedy
+    # the estimate is unbiased for its seeds (OPIM-C: from R2, which did not choose them)
     assert abs(st["spread_estimate"] - sr) < 0.05 * sr
+    if method == "opim":
+        # the certificate: a lower bound on the seeds' spread, an upper bound on anyone's
+        assert st["ratio"] >= 1 - 1 / math.e - 0.1 and st["sentinel_certified"]
+        assert st["lower_bound"] <= sr + tol and st["coverage_upper"] >= sg - tol
+
+
+def test_opim_stops_far_below_imm_worst_case_with_the_same_guarantee():
+    """OPIM-C's certificate comes from the sample, IMM's count from the worst case: on
+    the same graph OPIM-C draws a small fraction of IMM's RR sets, its ratio bound holds,
+    and its seeds reach as far in a forward Monte Carlo."""
+    g = barabasi_albert(20_000, 3, np.random.default_rng(8))
+    model = theory.ICModel(first=0.05, p=0.05)
+    o = inf.opim(g, model, 20, np.random.default_rng(1), eps=0.1)
+    i = inf.imm(g, model, 20, np.random.default_rng(1), eps=0.1)
+    assert o.method == "opim-c" and o.ratio >= 1 - 1 / math.e - 0.1 and not o.capped
+    assert o.rr_sets < 0.25 * i.rr_sets
+    theta_0, theta_max, i_max, _ = inf.opim_bounds(g.n, 20, 0.1, 1 / g.n)
+    assert 2 * theta_0 <= o.theta <= 2 * theta_max and o.theta / (2 * theta_0) in {2 ** j for j in range(i_max)}
+    so, se_o = mc_spread(g, o.seeds, 0.05, 0.05, 2000, 15)
+    si, se_i = mc_spread(g, i.seeds, 0.05, 0.05, 2000, 16)
+    assert so >= 0.97 * si - 4 * math.hypot(se_o, se_i)
+    assert o.lower_bound <= so + 4 * se_o <= o.coverage_upper * 1.5
+
+
+def test_opim_bounds_match_the_paper():
+    """sigma^l and sigma^u of Tang et al. 2018 on numbers worked by hand: a = ln(3 * 10 /
+    0.01) = 8.006; cov 1000 of 10,000 sets: lower = ((sqrt(1000 + 1.779) - sqrt(4.003))^2
+    - 0.445) / 10,000 = (29.650^2 - 0.445) / 10,000 = 0.08787, upper (cov_u 1200) =
+    (sqrt(1204.003) + sqrt(4.003))^2 / 10,000 = 36.700^2 / 10,000 = 0.13469."""
+    a = math.log(3 * 10 / 0.01)
+    assert inf.opim_lower(1000, 10_000, a) == pytest.approx(0.08787, abs=2e-5)
+    assert inf.opim_upper(1200, 10_000, a) == pytest.approx(0.13469, abs=2e-5)
+    assert inf.opim_lower(0, 100, a) == pytest.approx(0.0, abs=1e-12)  # (sqrt(2a/9) - sqrt(a/2))^2 = a/18
 
 
 def test_ris_hit_and_stop_on_a_supercritical_cascade():

@@ -105,7 +105,8 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in [
              "The budget spread over communities, best-connected in each."),
     Strategy("greedy", f"{_S}.influence:greedy_seeds",
              "CELF greedy on live-edge samples of the scenario's cascade (up to ~20k agents)."),
-    Strategy("ris", f"{_S}.influence:ris_seeds", "Reverse-reachable sets with IMM's bound (large graphs)."),
+    Strategy("ris", f"{_S}.influence:ris_seeds",
+             "Reverse-reachable sets, OPIM-C: certified (1 - 1/e - eps) (large graphs)."),
 ]}
 
 _P = "wom_sim.policies"

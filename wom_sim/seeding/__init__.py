@@ -8,7 +8,7 @@ add your own with ``wom_sim.catalogs.register_strategy``.
     centrality   pagerank, kcore
     discount     degree_discount
     community    community
-    influence    greedy (CELF), ris (IMM)
+    influence    greedy (CELF), ris (OPIM-C or IMM)
     plan         select_seeds, SeedPlan, plan_seeds, KOL prices
 """
 from __future__ import annotations
