@@ -46,7 +46,7 @@ NOTE_RE = re.compile(r"<!-- begin notes/(?P<name>[\w.-]+) sha=(?P<sha>[0-9a-f]+)
                      r"<!-- end notes/(?P=name) -->", re.S)
 #: notes included at fixed places; any other notes/*.md go at the end, alphabetically
 PLACED = {"machine.md", "sweeps.md", "commands.md", "mesa-engine.md", "scripts.md", "how-measured.md",
-          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md", "scale-100m.md"}
+          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md", "scale-100m.md", "ris.md"}
 TAIL = ["scripts.md", "how-measured.md", "findings.md", "earlier-results.md"]
 
 
@@ -286,6 +286,7 @@ def sec_targets(inp: Inputs, d: dict) -> list[str]:
         rows.append(["4", f"ris: {a['k']} KOLs on BA {a['n'] / 1e6:g}M, IC p = {a['p']}, eps = {a['eps']}: "
                      f"<= {ris['target_s']:.0f} s", f"{r0['wall_s']:.1f} s ({r0['rr_sets']:,} RR sets)",
                      result(r0["wall_s"] <= ris["target_s"] if a["n"] >= 1_000_000 else None), "bench_ris", ""])
+    rows += _issue13_rows(d)
     me = d.get("mesa")
     if me:
         cls = [r for r in me.get("results", []) if "classroom" in r["scenario"]]
@@ -301,6 +302,45 @@ def sec_targets(inp: Inputs, d: dict) -> list[str]:
     out.append(table(["issue", "target", "measured", "result", "script", "others' CPUs"], rows)
                if rows else "No results yet.")
     return out + [""]
+
+
+#: issue 13: IC per cascade through `wom-sim run` (500 replicates, batched) against
+#: cynetdiff's median, random seeds: at least this many times faster, by size
+IC13_GOALS = {10_000: 2.0, 100_000: 3.0, 1_000_000: 5.0}
+
+
+def _issue13_rows(d: dict) -> list[list]:
+    rows = []
+    icr = d.get("ic_random")
+    for r in (icr or {}).get("results", []):
+        rb = r.get("run_batched")
+        goal = IC13_GOALS.get(r["n"])
+        if not rb or goal is None:
+            continue
+        ratio = rb["cynetdiff_over_batched"]
+        rows.append(["13", f"IC on BA {r['n']:,} (p = 0.05, 50 random seeds), per cascade through `wom-sim run` "
+                     f"(500 replicates): >= {goal:g}x faster than cynetdiff's median",
+                     f"{ratio:.2f}x ({rb['median_per_cascade_s'] * 1e3:.3f} ms a cascade, batches of {rb['batch']})",
+                     result(ratio >= goal), "bench_ic --seeds random", ""])
+    b = d.get("batch")
+    if b:
+        f = b["full"]
+        rows.append(["13", "Full WOM model, 10k agents, 60 steps: 1,000 replicates <= 3 s on one core",
+                     f"{f['per_1000_s']:.1f} s (batches of {f['batch']})", result(f["per_1000_s"] <= 3.0),
+                     "bench_batch", ""])
+        g = b.get("greedy")
+        if g:
+            rows.append(["13", "greedy (CELF, common random numbers), 50 KOLs on BA 20k: <= 20 s",
+                         f"{g['total_s']:.1f} s ({g['evaluations']:,} evaluations)",
+                         result(g["total_s"] <= g["target_s"]), "bench_batch", ""])
+    ris13 = (d.get("ris") or {}).get("issue13")
+    if ris13:
+        rows.append(["13", f"ris, 50 KOLs on BA 1M: >= 3x faster than {ris13['baseline_s']:g} s",
+                     f"x{ris13['speedup']:.1f} ({ris13['wall_s']:.1f} s)", result(ris13["met"]), "bench_ris", ""])
+    if rows:
+        rows.append(["13", "BA 100M agents / 1B arcs, 60 steps, one replicate: <= 3 min, <= 12 GB peak, guard "
+                     "within 15%", "by hand: see \"100 million agents\" below", "", "notes/scale-100m.md", ""])
+    return rows
 
 
 def sec_machine(inp: Inputs, d: dict) -> list[str]:
@@ -685,6 +725,7 @@ def sec_commands(inp: Inputs, d: dict) -> list[str]:
         out += [f"ris: {a['k']} KOLs on BA n = {a['n']:,} m = {a['m']}, IC p = {a['p']}, ε = {a['eps']}: "
                 + "; ".join(f"{r['run']}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, {r['rr_sets']:,} RR sets"
                             for r in ris["runs"]) + ". " + inp.src("bench_ris.json"), ""]
+        out.append(include("ris.md"))
     out.append(include("commands.md"))
     return out
 
@@ -712,6 +753,7 @@ def build(quick: bool) -> str:
         "profile": inp.get("bench_profile.json"),
         "machine": inp.get("bench_machine.json", "bench_machine_quick.json"),
         "ic": inp.get("bench_ic.json"),
+        "ic_random": inp.get("bench_ic_random.json"),
         "full": inp.get("bench_full.json"),
         "batch": inp.get("bench_batch.json", "bench_batch_quick.json"),
         "scaling": inp.get("bench_scaling.json", "bench_scaling_quick.json"),
