@@ -130,5 +130,6 @@ def test_the_early_stop_changes_no_number():
         for t in range(1, 101):
             rep.step(t)
             rows.append(rep.counters())
-        np.testing.assert_array_equal(table, metrics.table(np.array(rows), eng.funnel, sc.economics))
+        np.testing.assert_array_equal(table, metrics.table(np.array(rows), eng.funnel, sc.economics,
+                                                           eng.spend([[0, 1, 2]])[0]))
         assert rep.quiescent()

@@ -257,7 +257,7 @@ def test_three_replicates_give_intervals_and_counts_stop_at_zero(tmp_path):
     clipped = 0
     for m, v in summary.items():
         lo, hi = v["ci95"]
-        if m in ("npv", "net_sentiment"):
+        if m in ("npv", "net_npv", "net_sentiment"):
             assert (lo, hi) == pytest.approx(raw(m)), m  # may be negative: never clipped
         else:
             assert lo >= 0 and hi == pytest.approx(raw(m)[1]), m

@@ -109,30 +109,40 @@ def _print_comparison(cmp, elapsed: float) -> None:
     from rich.table import Table
 
     from ..compare import BASELINE, ranked
-    from ..model.metrics import metric_ci
+    from ..model.metrics import label, metric_ci, unit
     console = Console()
-    unit = "money" if cmp.money else "KOLs"
-    ia, inpv = cmp.metrics.index("adopters"), cmp.metrics.index("npv")
+    per = "money" if cmp.money else "KOLs"
+    obj = cmp.objective
+    money_cols = [m for m in ("npv", "net_npv") if m != obj]
+    others = ([] if obj == "adopters" else ["adopters"]) + money_cols
     cells: list[str] = []
     for b in cmp.budgets:
-        table = Table(title=f"Budget {b:g} {unit}: ranked by final adopters after {cmp.unit.count(cmp.steps)} "
-                            f"(paired 95% CI vs {BASELINE})")
-        for col in ("#", "strategy", "adopters", "lift vs random", "NPV", "KOLs", "cost", "pick time"):
-            table.add_column(col, justify="right" if col not in ("strategy",) else "left")
+        table = Table(title=f"Budget {b:g} {per}: ranked by {label(obj)} after "
+                            f"{cmp.unit.count(cmp.steps)} (seeding.objective; paired 95% CI vs {BASELINE})")
+        for col in ("#", "strategy", f"{label(obj)} ({unit(obj)})", "lift vs random",
+                    *[label(o) for o in others], "KOLs", "cost"):
+            table.add_column(col, justify="right" if col != "strategy" else "left")
+        i = cmp.metrics.index(obj)
         for rank, s in enumerate(ranked(cmp, b), 1):
-            m, lo, hi = metric_ci(cmp.finals[(s, b)][:, ia], "adopters")
-            lift, llo, lhi = cmp.lift(s, b, "adopters")
-            base = cmp.finals[(BASELINE, b)][:, ia].mean()
-            pct = f" ({lift / base:+.1%})" if base else ""
+            m, lo, hi = metric_ci(cmp.finals[(s, b)][:, i], obj)
+            lift, llo, lhi = cmp.lift(s, b, obj)
+            base = cmp.finals[(BASELINE, b)][:, i].mean()
+            pct = f" ({lift / abs(base):+.1%})" if base else ""
             ch = cmp.choices[(s, b)]
-            npv = cmp.finals[(s, b)][:, inpv].mean()
             paired = interval_cell(llo, lhi, "+,.0f")
             cells.append(mean_pm(float(m), float(lo), float(hi)))
-            table.add_row(str(rank), s, cells[-1],
-                          "—" if s == BASELINE else f"{lift:+,.0f} {paired}{pct}",
-                          f"{npv:,.0f}", f"{ch.n_kols:g}", f"{ch.cost:,.0f}", f"{ch.seconds:.2f} s")
+            rest = [f"{cmp.finals[(s, b)][:, cmp.metrics.index(o)].mean():,.0f}" for o in others]
+            table.add_row(str(rank), s, cells[-1], "—" if s == BASELINE else f"{lift:+,.0f} {paired}{pct}",
+                          *rest, f"{ch.n_kols:g}", f"{ch.cost:,.0f}")
         console.print(table)
     print_interval_note(console, cmp.replicates, cells)
+    # one pick per strategy (at the largest budget; smaller budgets take its first picks)
+    times: dict[str, float] = {}
+    for (s, _b), ch in cmp.choices.items():
+        times.setdefault(s, ch.seconds)
+    console.print("choosing the KOLs took: " + ", ".join(
+        f"{s} {t:.2f} s" + (" a replicate" if cmp.choices[(s, cmp.budgets[0])].kols is None else "")
+        for s, t in times.items()), highlight=False, soft_wrap=True)
     console.print(f"wrote {cmp.out}/comparison.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 

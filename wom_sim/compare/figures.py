@@ -1,5 +1,6 @@
-"""compare-seeding figures: final adopters and NPV per strategy and budget, adoption
-curves, spread against budget, and the chosen KOLs' followers against the population."""
+"""compare-seeding figures: the objective, final adopters and NPV per strategy and
+budget, adoption curves, the objective against budget, and the chosen KOLs' followers
+against the population."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..model.metrics import metric_ci
+from ..model.metrics import label, metric_ci
+from ..model.metrics import unit as metric_unit
 from ..sweep.table import point_band
 from ..viz import style
 from ..viz.figure import (
@@ -25,8 +27,9 @@ from ..viz.figure import (
 
 
 def comparison_figures(cmp: Any) -> dict[str, Figure]:
-    """compare-seeding figures, by name: final adopters and NPV per strategy (per
-    budget, 95% intervals); adoption curves per strategy; spread against budget; the
+    """compare-seeding figures, by name: the objective (seeding.objective), final
+    adopters and NPV per strategy (per budget, 95% intervals); adoption curves per
+    strategy; the objective against budget; the
     chosen KOLs' degree distribution against the population's (the grid's graph)."""
     figs: dict[str, Figure] = {}
     unit = "currency" if cmp.money else "KOLs"
@@ -34,11 +37,14 @@ def comparison_figures(cmp: Any) -> dict[str, Figure]:
     colours = {s: styles[s]["color"] for s in cmp.strategies}
     caption = band_caption(cmp.replicates)
 
-    # 1. final adopters and NPV per strategy, grouped by budget (bars side by side: none hides another)
-    fig, axes = new_figure(13, 4.8, dpi=100, nrows=1, ncols=2)
+    # 1. the objective, final adopters and NPV per strategy, grouped by budget (bars side
+    # by side: none hides another)
+    obj = cmp.objective
+    panels = [obj] + [m for m in ("adopters", "npv") if m != obj]
+    fig, axes = new_figure(6.5 * len(panels), 4.8, dpi=100, nrows=1, ncols=len(panels))
     width = 0.8 / len(cmp.strategies)
-    for ax, metric, ylabel in ((axes[0], "adopters", "final adopters (agents)"),
-                               (axes[1], "npv", "NPV (currency units)")):
+    for ax, metric in zip(axes, panels):
+        ylabel = f"final {label(metric)} ({metric_unit(metric)})" + (" - the objective" if metric == obj else "")
         i = cmp.metrics.index(metric)
         for j, s in enumerate(cmp.strategies):
             m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), metric)
@@ -47,7 +53,7 @@ def comparison_figures(cmp: Any) -> dict[str, Figure]:
         ax.set_xticks(np.arange(len(cmp.budgets)), [fmt_budget(b) for b in cmp.budgets])
         ax.set_xlabel(f"budget ({unit})")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{metric} by strategy ({band_caption(cmp.replicates, '95% interval')})", fontsize=10)
+        ax.set_title(f"{label(metric)} by strategy ({band_caption(cmp.replicates, '95% interval')})", fontsize=10)
         count_axis(ax, metric)
     axes[0].legend(fontsize=8)
     figs["strategies_final"] = fig
@@ -64,18 +70,18 @@ def comparison_figures(cmp: Any) -> dict[str, Figure]:
     fig.suptitle(f"Adoption over time per strategy ({caption})")
     figs["strategies_adoption"] = fig
 
-    # 3. spread against budget
+    # 3. the objective against budget
     fig, ax = new_figure(7, 4.5, dpi=100)
-    ax.set_title(f"Spread against budget ({caption})")
-    i = cmp.metrics.index("adopters")
+    ax.set_title(f"{label(obj)} at the horizon against budget ({caption})")
+    i = cmp.metrics.index(obj)
     series = {}
     for s in cmp.strategies:
-        m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), "adopters")
+        m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), obj)
         series[s] = (np.array(cmp.budgets, dtype=float), m, lo, hi)
     draw_series(ax, series, styles)
     ax.set_xlabel(f"budget ({unit})")
-    ax.set_ylabel("final adopters (agents)")
-    count_axis(ax)
+    ax.set_ylabel(f"final {label(obj)} ({metric_unit(obj)})")
+    count_axis(ax, obj)
     ax.legend(fontsize=8)
     figs["spread_vs_budget"] = fig
 

@@ -63,6 +63,7 @@ class Comparison:
     degrees: np.ndarray | None = None  # the graph's out-degrees (followers), for the KOLs' figure
     unit: StepUnit = field(default_factory=StepUnit)  # what a step is: "hour"
     steps: int = 0
+    objective: str = "adopters"  # seeding.objective: what the strategies are ranked by, at the horizon
 
     @property
     def replicates(self) -> int:
@@ -186,7 +187,8 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
 
     out = Path(out)
     cmp = Comparison(out, [], budgets, strategies, choices, money=money, unit=sc.scenario.unit,
-                     steps=sc.scenario.steps, degrees=cache.graph(points[0].scenario).out_degree())
+                     steps=sc.scenario.steps, degrees=cache.graph(points[0].scenario).out_degree(),
+                     objective=sc.seeding.objective)
     for p in points:
         metrics, finals = final_rows(out / "points" / p.folder)
         key = (p.scenario.seeding.strategy, p.values[budget_key])
@@ -201,9 +203,11 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
 
 
 def write_comparison(cmp: Comparison) -> Path:
-    """comparison.csv: every strategy x budget x metric with the lift over random."""
+    """comparison.csv: every strategy x budget x metric with the lift over random, and
+    each strategy's rank at its budget by the objective (1 = best)."""
     rows = []
     for b in cmp.budgets:
+        rank = {s: k for k, s in enumerate(ranked(cmp, b), 1)}
         for s in cmp.strategies:
             ch = cmp.choices[(s, b)]
             m, lo, hi = metric_ci(cmp.finals[(s, b)], cmp.metrics)
@@ -212,13 +216,14 @@ def write_comparison(cmp: Comparison) -> Path:
                 base = float(cmp.finals[(BASELINE, b)][:, i].mean())
                 pct = lift / base * 100 if base else 0.0
                 rows.append([s, b, metric, m[i], lo[i], hi[i], lift, llo, lhi, pct, ch.n_kols, ch.cost,
-                             f"{ch.seconds:.4f}"])
+                             f"{ch.seconds:.4f}", cmp.objective, rank[s]])
     return write_csv(cmp.out / COMPARISON_CSV, ["strategy", "budget", "metric", "mean", "ci_low", "ci_high", "lift",
                                                 "lift_ci_low", "lift_ci_high", "lift_pct", "n_kols", "cost",
-                                                "selection_s"], rows)
+                                                "selection_s", "objective", "rank"], rows)
 
 
-def ranked(cmp: Comparison, budget: float, metric: str = "adopters") -> list[str]:
-    """Strategies, best first by the mean of `metric` at `budget`."""
-    i = cmp.metrics.index(metric)
+def ranked(cmp: Comparison, budget: float, metric: str | None = None) -> list[str]:
+    """Strategies, best first by the mean of `metric` (default: the scenario's
+    seeding.objective) at the horizon, at `budget`."""
+    i = cmp.metrics.index(metric or cmp.objective)
     return sorted(cmp.strategies, key=lambda s: -cmp.finals[(s, budget)][:, i].mean())

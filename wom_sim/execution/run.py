@@ -131,7 +131,7 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     >>> res = wom_sim.run({"scenario": {"steps": 10, "replicates": 4, "seed": 1},
     ...                    "graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 8}})
     >>> res.summary["n_agents"], res.series.shape
-    (1000, (4, 11, 21))
+    (1000, (4, 11, 22))
     """
     global _WORKER
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

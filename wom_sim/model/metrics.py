@@ -22,14 +22,19 @@ COUNTERS = ["aware", "adopters", "new_adopters", "negative_reach", "new_pos_mess
 #: the metrics of every run, before one `stage_<name>` per stage code (docs/model.md section 8)
 BASE_METRICS = ["aware", "adopters", "new_adopters", "rejected", "negative_reach",
                 "pos_messages", "neg_messages", "new_pos_messages", "new_neg_messages",
-                "responses", "new_responses", "net_sentiment", "npv"]
+                "responses", "new_responses", "net_sentiment", "npv", "net_npv"]
 
 #: metrics shown in the terminal table of `wom-sim run`
 HEADLINE = ["adopters", "aware", "negative_reach", "rejected", "npv"]
 
+def label(metric: str) -> str:
+    """A metric's name for people: "net_npv" -> "net NPV", "negative_reach" -> "negative reach"."""
+    return metric.replace("npv", "NPV").replace("_", " ")
+
+
 def unit(metric: str) -> str:
     """The unit a metric is counted in, for axis labels and tables."""
-    if metric == "npv":
+    if metric in ("npv", "net_npv"):
         return "currency units"
     if metric.endswith("messages"):
         return "messages"
@@ -42,7 +47,7 @@ def unit(metric: str) -> str:
 
 #: metrics that can be negative: money and a balance of messages. Every other metric is a
 #: count (agents, messages, responses), whose 95% interval stops at 0.
-SIGNED = frozenset({"npv", "net_sentiment"})
+SIGNED = frozenset({"npv", "net_npv", "net_sentiment"})
 
 
 def is_count(metric: str) -> bool:
@@ -100,9 +105,11 @@ def net_sentiment(pos: Any, neg: Any) -> Any:
         return np.where(tot > 0, (pos - neg) / np.where(tot > 0, tot, 1.0), 0.0)
 
 
-def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
+def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0) -> np.ndarray:
     """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters);
     with leading axes (a batch: (B, steps + 1, counters)), one table per leading index.
+    `spend`: what the replicate's KOLs cost (:func:`kol_cost`; one number per leading
+    index, or one for all), paid at launch: net_npv = npv - spend at every step.
 
     >>> from wom_sim.funnels import no_funnel
     >>> from types import SimpleNamespace
@@ -112,6 +119,8 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
     >>> out = table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0))
     >>> out[:, metric_names(f).index("npv")].tolist()
     [0.0, 20.0, 30.0]
+    >>> table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0), spend=25.0)[:, -1 - len(f.code_names())].tolist()
+    [-25.0, -5.0, 5.0]
     """
     counters = np.asarray(counters, dtype=np.float64)
     c = {name: counters[..., i] for i, name in enumerate(COUNTERS)}
@@ -126,6 +135,7 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any) -> np.ndarray:
         "responses": np.cumsum(c["new_responses"], axis=-1), "new_responses": c["new_responses"],
         "net_sentiment": net_sentiment(pos, neg), "npv": npv(c["new_adopters"], economics),
     }
+    derived["net_npv"] = derived["npv"] - np.asarray(spend, dtype=np.float64)[..., None]
     return np.concatenate([np.stack([derived[m] for m in BASE_METRICS], axis=-1), stages], axis=-1)
 
 
@@ -138,3 +148,9 @@ def kol_prices(followers: np.ndarray, seeding: Any) -> np.ndarray:
 def kol_cost(followers: np.ndarray, seeding: Any) -> float:
     """What KOLs with these follower counts cost together under the price model."""
     return float(kol_prices(followers, seeding).sum()) if np.size(followers) else 0.0
+
+
+def kol_spend(followers: np.ndarray, kols: list[Any], seeding: Any) -> np.ndarray:
+    """What each replicate's KOLs cost (kols[r]: replicate r's agent ids; `followers`
+    every agent's), one number per replicate: the `spend` of :func:`table`."""
+    return np.array([kol_cost(followers[np.asarray(k, dtype=np.int64)], seeding) for k in kols], dtype=np.float64)

@@ -328,6 +328,10 @@ class SeedingSpec(_Section):
     kol_cost_alpha: float = Field(1.0, ge=0, le=3,
                                   description="KOL price model: exponent on followers (below 1: big accounts are "
                                               "cheaper per follower).")
+    objective: Literal["adopters", "npv", "aware", "net_npv"] = Field(
+        "adopters", description="What seeding is judged on, at the scenario's horizon (its last step): adopters, "
+                                "npv, aware, or net_npv (NPV minus what the KOLs cost). compare-seeding ranks the "
+                                "strategies by it.")
 
     @field_validator("strategy")
     @classmethod

@@ -53,6 +53,10 @@ class MesaEngine:
             self._out_degree = self.g.out_degree()
         return self._out_degree
 
+    def spend(self, kols: list[Any]) -> np.ndarray:
+        """What each replicate's KOLs cost (metrics.kol_cost), for net_npv."""
+        return metrics.kol_spend(self.out_degree, kols, self.sc.seeding)
+
     def nx_graph(self) -> nx.Graph:
         """The networkx graph behind every replicate's mesa Network (built once)."""
         if self._nx is None:
@@ -71,7 +75,7 @@ class MesaEngine:
                 model.step()
                 if on_step is not None:
                     on_step(t)
-            return metrics.table(model.counters(), self.funnel, self.sc.economics)
+            return metrics.table(model.counters(), self.funnel, self.sc.economics, model.spend)
         finally:
             release(model)
 

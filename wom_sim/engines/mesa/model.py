@@ -88,6 +88,7 @@ class WomModel(mesa.Model):
             self.network = Network(engine.nx_graph(), random=self.random, **_network_kwargs())
             self._place_on_network(weighted=self.cascade and engine.g.weights is not None)
         self.kols = [self.consumers[i] for i in np.asarray(kols, dtype=np.int64).tolist()]
+        self.spend = engine.spend([kols])[0]  # what the KOLs cost (net_npv)
         self.policy = make_policy(sc.response)
         self.view = EngineView(engine.out_degree if self.policy.monitors else np.zeros(0), 0, self.rng)
         self.datacollector = DataCollector(model_reporters=self._reporters())
@@ -133,7 +134,7 @@ class WomModel(mesa.Model):
 
     def table(self) -> pd.DataFrame:
         """The metrics so far (model.metrics.table of the counters), row t = after step t."""
-        return pd.DataFrame(metrics.table(self.counters(), self.funnel, self.econ),
+        return pd.DataFrame(metrics.table(self.counters(), self.funnel, self.econ, self.spend),
                             columns=metrics.metric_names(self.funnel))
 
     def draw_tells(self, valence: int) -> int:

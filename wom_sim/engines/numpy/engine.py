@@ -71,6 +71,10 @@ class NumpyEngine:
             self._out_degree = self.g.out_degree()
         return self._out_degree
 
+    def spend(self, kols: list[Any]) -> np.ndarray:
+        """What each replicate's KOLs cost (metrics.kol_cost), for net_npv."""
+        return metrics.kol_spend(self.out_degree, kols, self.sc.seeding)
+
     def replicate(self, rng: np.random.Generator, kols: Any = None, observer: Observer | None = None) -> Replicate:
         """A replicate at step 0, to step by hand: ``rep.step(t)``, ``rep.counters()``
         (always the general rules, even where the IC kernel would run)."""
@@ -127,11 +131,14 @@ class NumpyEngine:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
         one vectorized batch (kols[b]: replicate b's KOLs, default the engine's).
         `on_step(t)` is called after step t of the whole batch."""
-        return metrics.table(self.batch_counters(rngs, kols, on_step), self.funnel, self.sc.economics)
+        kl = [self.kols] * len(rngs) if kols is None else kols
+        return metrics.table(self.batch_counters(rngs, kols, on_step), self.funnel, self.sc.economics,
+                             self.spend(kl))
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                       kols: Any = None, observer: Observer | None = None) -> np.ndarray:
         """Simulate `steps` steps from KOLs `kols` (default: the engine's); return the
         metric table, shape (steps + 1, metrics). `on_step(t)` is called after step t;
         an `observer` watches the general rules step by step."""
-        return metrics.table(self.run_counters(rng, on_step, kols, observer), self.funnel, self.sc.economics)
+        return metrics.table(self.run_counters(rng, on_step, kols, observer), self.funnel, self.sc.economics,
+                             self.spend([self.kols if kols is None else kols])[0])
