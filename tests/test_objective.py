@@ -89,3 +89,51 @@ def test_an_unknown_objective_is_refused_with_the_choices(tmp_path):
     r = cli("run", f, "-o", tmp_path / "out")
     assert r.exit_code == 2
     assert "seeding.objective" in r.output and "net_npv" in r.output and "Traceback" not in r.output
+
+
+# ----------------------------------------------------------------------------- selection progress
+
+
+def test_ris_and_greedy_report_their_progress_only_to_an_installed_hook():
+    from wom_sim.graphs.generators import barabasi_albert
+    from wom_sim.seeding import strategy
+    from wom_sim.seeding.progress import report, reporting
+    g = barabasi_albert(2000, 3, np.random.default_rng(1))
+    seen: list[tuple[str, float, float | None]] = []
+    with reporting(lambda text, done, total: seen.append((text, done, total))):
+        ris = strategy("ris")(g, 10, np.random.default_rng(2), None, p=0.05)
+        greedy = strategy("greedy")(g, 5, np.random.default_rng(2), None, p=0.05, samples=50)
+    rr = [s for s in seen if "ris" in s[0]]
+    assert rr and all("RR sets" in text for text, _, _ in rr) and rr[-1][1] > 0 and rr[-1][2] >= rr[-1][1]
+    gr = [(done, total) for text, done, total in seen if "greedy" in text]
+    assert gr == [(i, 5) for i in range(6)]
+    report("nobody listens", 1, 2)  # no hook: nothing happens
+    assert ris.size == 10 and greedy.size == 5
+
+
+def test_the_terminal_shows_the_kol_selection(tmp_path):
+    """On a terminal (a pseudo-terminal here), compare-seeding with ris draws a line for
+    the KOL selection, naming the RR sets, instead of a bar stuck at 0/? replicates."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    f = scenario_file(tmp_path, SMALL.replace("n = 300", "n = 3000"))
+    main_fd, sub_fd = pty.openpty()
+    env = {**os.environ, "COLUMNS": "150", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "wom_sim.cli.main", "compare-seeding", str(f), "--strategies",
+                             "ris", "--budget", "5", "-o", str(tmp_path / "out")],
+                            stdin=sub_fd, stdout=sub_fd, stderr=sub_fd, env=env, cwd=tmp_path)
+    os.close(sub_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    text = b"".join(chunks).decode(errors="replace")
+    assert "choosing KOLs with ris" in text and "RR sets" in text

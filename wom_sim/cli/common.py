@@ -160,14 +160,28 @@ def grid_setup(scenario: str, sets: tuple[str, ...], out_dir: str | None, suffix
     return sc, out, workers or default_workers()
 
 
+def _selection_bar(bar: Any, **fields: Any) -> Callable[[str, float, float | None], None]:
+    """A seeding.progress hook that shows a KOL selection as its own line of `bar`."""
+    task: list[Any] = []
+
+    def hook(text: str, done: float, total: float | None) -> None:
+        if not task:
+            task.append(bar.add_task(text, total=total, **fields))
+        bar.update(task[0], description=text, completed=done, total=total)
+    return hook
+
+
 def with_bar(label: str, quiet: bool, job: Callable[[Any], Any]) -> Any:
     """`job(progress)` with a percentage bar and ETA on a terminal; `job(None)` when
-    quiet or not a terminal. `progress(done, total)` is what the library calls."""
+    quiet or not a terminal. `progress(done, total)` is what the library calls; a KOL
+    selection (ris, greedy) shows on a line of its own."""
     if quiet or not sys.stderr.isatty():
         return job(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ..seeding.progress import reporting
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), transient=True) as bar:
+                  TimeRemainingColumn(), transient=True) as bar, reporting(_selection_bar(bar)):
         task = bar.add_task(label, total=None)
         return job(lambda done, total: bar.update(task, completed=done, total=total))
 
@@ -179,9 +193,12 @@ def run_grid(label: str, out: Path, quiet: bool, job: Callable[[Any], Any]) -> A
         if quiet or not sys.stderr.isatty():
             return job(None)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("replicates"),
-                      TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task("", total=None)
+
+        from ..seeding.progress import reporting
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[what]}"), TimeRemainingColumn(), transient=True) as bar, \
+                reporting(_selection_bar(bar, what="")):  # a KOL selection: a line of its own
+            task = bar.add_task(label, total=None, what="replicates")
             return job(lambda d, t: bar.update(task, completed=d, total=t))
     except KeyboardInterrupt as exc:
         done = len(list((out / "points").glob("[0-9]*"))) if (out / "points").exists() else 0

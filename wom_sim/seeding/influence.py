@@ -40,6 +40,7 @@ import numpy as np
 from ..graphs.csr import CSRGraph, group_by_key, repeat_index, transpose
 from ..graphs.kernels import ranges, success_positions
 from ..model.theory import ICModel, ic_approximation
+from .progress import report
 
 #: statistics of the last call of each strategy, by strategy name
 LAST_STATS: dict[str, dict] = {}
@@ -285,11 +286,13 @@ def celf(obj: LiveEdgeSpread, k: int) -> GreedyResult:
     heap = [(-b, u, -1) for u, b in enumerate(obj.singleton_bounds().tolist())]
     heapq.heapify(heap)
     gains: list[float] = []
+    report("choosing KOLs with greedy", 0, k)
     while len(obj.seeds) < k:
         neg, u, rnd = heapq.heappop(heap)
         if rnd == len(obj.seeds):  # fresh in this round: no one else can beat it
             obj.add(u)
             gains.append(-neg / obj.R)
+            report("choosing KOLs with greedy", len(obj.seeds), k)
         else:
             heapq.heappush(heap, (-obj.gain(u), u, len(obj.seeds)))
     return GreedyResult(np.asarray(obj.seeds, dtype=np.int32), gains, obj.evaluations - ev0,
@@ -804,6 +807,7 @@ def imm(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
             capped = True
             theta_i = max_rr_sets
         if theta_i > rr.n_sets:
+            report(f"choosing KOLs with ris (IMM): {rr.n_sets:,} of {theta_i:,} RR sets", rr.n_sets, theta_i)
             rr = rr.extend(sampler.sample(theta_i - rr.n_sets))
         seeds_i, cov, _ = max_coverage(rr, n, k, sent)
         est = n * cov / rr.n_sets
@@ -864,7 +868,7 @@ def opim_upper(cov_upper: float, theta: int, a: float) -> float:
 
 def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
          eps: float = 0.1, delta: float | None = None, sentinel: bool | list[int] | None = None,
-         max_rr_sets: int = 10_000_000, progress=None) -> IMMResult:
+         max_rr_sets: int = 10_000_000) -> IMMResult:
     """OPIM-C (Tang, Tang, Xiao & Yuan 2018): the same (1 - 1/e - eps) guarantee as IMM
     with probability 1 - delta (default 1/n), from far fewer RR sets in practice.
 
@@ -878,7 +882,8 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
 
     Sentinels (hit and stop) as in :func:`imm`; the certificate covers them, since the
     ratio compares the seeds actually returned with an upper bound on any k agents.
-    `progress(rr_sets, target)` is called after each round.
+    Each round reports its RR sets and certified ratio (seeding.progress); the next
+    round, if any, doubles the sample.
     """
     n = graph.n
     k = min(k, n)
@@ -891,6 +896,7 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
     goal = 1 - 1 / math.e - eps
     cap = max(max_rr_sets // 2, 1)
     size = min(theta_0, cap)
+    report(f"choosing KOLs with ris: drawing {2 * size:,} RR sets", 0, 2 * size)
     r1, r2 = sampler.sample(size), sampler.sample(size)
     capped = theta_0 > cap
     t1 = time.perf_counter()
@@ -903,8 +909,8 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
         select_s += time.perf_counter() - ts
         lower = opim_lower(cov2, r2.n_sets, a)
         ratio = lower / opim_upper(upper, r1.n_sets, a)
-        if progress is not None:
-            progress(r1.n_sets + r2.n_sets, 2 * min(theta_max, cap))
+        report(f"choosing KOLs with ris: {r1.n_sets + r2.n_sets:,} RR sets, ratio {ratio:.2f} of "
+               f"{goal:.2f}", r1.n_sets, 2 * r1.n_sets)
         if ratio >= goal or i == i_max or r1.n_sets >= cap:
             capped = capped or (ratio < goal and r1.n_sets >= cap)
             break
