@@ -137,3 +137,66 @@ def test_the_terminal_shows_the_kol_selection(tmp_path):
     assert proc.wait(timeout=120) == 0
     text = b"".join(chunks).decode(errors="replace")
     assert "choosing KOLs with ris" in text and "RR sets" in text
+
+
+# ----------------------------------------------------------------------------- value of seeding
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.01, 0.3])
+def test_expansion_plus_acceleration_is_the_npv_gain_exactly(rate):
+    """On random paired sales curves (seeding winning or losing customers): the parts
+    add up to NPV(seeded) - NPV(unseeded) as metrics.npv computes them; without
+    discounting all of the gain is expansion (margin x extra sales)."""
+    from types import SimpleNamespace
+    econ = SimpleNamespace(margin=7.0, discount_rate=rate)
+    rng = np.random.default_rng(5)
+    seeded = rng.poisson(3.0, (50, 31)).astype(float)
+    unseeded = rng.poisson(2.5, (50, 31)).astype(float)
+    seeded[:, 0] = unseeded[:, 0] = 0
+    gain, expansion, acceleration, extra = metrics.seeding_value(seeded, unseeded, econ)
+    npv_gain = metrics.npv(seeded, econ)[:, -1] - metrics.npv(unseeded, econ)[:, -1]
+    assert np.allclose(gain, npv_gain, rtol=0, atol=1e-9) and np.allclose(expansion + acceleration, gain, atol=1e-9)
+    assert np.array_equal(extra, seeded.sum(axis=1) - unseeded.sum(axis=1))
+    assert (extra < 0).any() and (extra > 0).any()
+    if rate == 0:
+        assert np.allclose(acceleration, 0, atol=1e-9) and np.allclose(expansion, 7.0 * extra)
+    else:  # the same sales, earlier: acceleration is positive
+        same = metrics.seeding_value(np.array([0, 3, 1, 0.]), np.array([0, 1, 1, 2.]), econ)
+        assert same[3] == 0 and same[1] == 0 and same[2] > 0
+
+
+def test_compare_seeding_measures_the_kols_against_no_kols_with_the_same_streams(tmp_path):
+    """compare-seeding adds the scenario without KOLs and writes seeding_value.csv: its
+    extra adopters are, replicate by replicate, the strategy's adopters minus those of
+    `wom-sim run` with budget 0 on the same seed (common random numbers)."""
+    f = scenario_file(tmp_path, SMALL.replace("replicates = 3", "replicates = 8"))
+    out = tmp_path / "cmp"
+    r = cli("compare-seeding", f, "--strategies", "degree", "--budget", "3,6", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "What the KOLs added against no KOLs" in r.output and "expansion" in r.output
+    with open(out / "seeding_value.csv", newline="") as fh:
+        rows = {(row["strategy"], float(row["budget"])): row for row in csv.DictReader(fh)}
+    assert set(rows) == {(s, b) for s in ("random", "degree") for b in (3.0, 6.0)}
+    base = wom_sim.run(wom_sim.load_scenario(f, ["seeding.budget=0"]))
+    with_kols = wom_sim.run(wom_sim.load_scenario(f, ["seeding.budget=6"]))   # degree, as the point
+    extra = with_kols.metric("adopters")[:, -1] - 6 - base.metric("adopters")[:, -1]
+    row = rows[("degree", 6.0)]
+    assert float(row["extra_adopters"]) == pytest.approx(extra.mean())
+    gain = with_kols.metric("npv")[:, -1] - base.metric("npv")[:, -1]
+    assert float(row["npv_gain"]) == pytest.approx(gain.mean())
+    assert float(row["expansion"]) + float(row["acceleration"]) == pytest.approx(gain.mean())
+    cost = float(row["cost"])
+    assert float(row["return_on_spend"]) == pytest.approx(((gain - cost) / cost).mean())
+    assert len([p for p in (out / "points").iterdir() if p.name.endswith("budget-0")]) == 1  # run once
+    with open(out / "kols.csv", newline="") as fh:  # the point without KOLs pays nobody
+        assert all(float(row["budget"]) > 0 for row in csv.DictReader(fh))
+
+
+def test_money_budgets_get_the_no_kols_point_too(tmp_path):
+    f = scenario_file(tmp_path, SMALL)
+    out = tmp_path / "cmp"
+    r = cli("compare-seeding", f, "--strategies", "degree", "--budget", "1500", "--money", "-o", out)
+    assert r.exit_code == 0, r.output
+    with open(out / "seeding_value.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {row["strategy"] for row in rows} == {"random", "degree"} and all(float(r_["cost"]) > 0 for r_ in rows)

@@ -135,7 +135,23 @@ def _print_comparison(cmp, elapsed: float) -> None:
             table.add_row(str(rank), s, cells[-1], "—" if s == BASELINE else f"{lift:+,.0f} {paired}{pct}",
                           *rest, f"{ch.n_kols:g}", f"{ch.cost:,.0f}")
         console.print(table)
+    value = Table(title="What the KOLs added against no KOLs by the horizon (paired replicates; NPV gain = "
+                        "expansion + acceleration, in currency units)")
+    for col in ("budget", "strategy", "extra adopters", "NPV gain", "expansion", "acceleration",
+                "return on spend"):
+        value.add_column(col, justify="left" if col == "strategy" else "right")
+    for b in cmp.budgets:
+        for s in ranked(cmp, b):
+            v = cmp.value(s, b)
+            row = [mean_pm(*v[m]) for m in ("extra_adopters", "npv_gain", "expansion", "acceleration")]
+            ros = v["return_on_spend"]
+            row.append("n/a (no cost)" if ros[0] != ros[0] else mean_pm(*ros, spec=",.1f") + "x")
+            value.add_row(f"{b:g}", s, *row)
+    console.print(value)
     print_interval_note(console, cmp.replicates, cells)
+    console.print("expansion: sales by the horizon that would not have happened without the KOLs; acceleration: "
+                  "the same number of sales made earlier (Libai, Muller & Peres 2013); return on spend: (NPV gain - "
+                  "cost) / cost.", highlight=False, soft_wrap=True)
     # one pick per strategy (at the largest budget; smaller budgets take its first picks)
     times: dict[str, float] = {}
     for (s, _b), ch in cmp.choices.items():

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,16 +27,20 @@ from ..execution.cache import GraphCache
 from ..execution.memory import check_grid_fits
 from ..execution.run import make_graph
 from ..files import write_csv
-from ..model.metrics import metric_ci
-from ..scenario import Scenario, StepUnit, load_scenario, nearest
+from ..model.metrics import metric_ci, seeding_value
+from ..results import RunResult
+from ..scenario import Scenario, StepUnit, load_scenario, nearest, sweep_points
 from ..seeding import KOL_COLUMNS, SeedPlan, kol_cost, kol_rows, plan_seeds
 from ..stats import mean_ci
-from ..sweep import Point, expand, final_rows, run_sweep
+from ..sweep import Point, expand, run_sweep
 from .figures import save_comparison_plots
 
 BASELINE = "random"
 COMPARISON_CSV = "comparison.csv"
 KOLS_CSV = "kols.csv"
+VALUE_CSV = "seeding_value.csv"
+#: the point without KOLs (same streams): what seeding adds is measured against it
+NO_KOLS = ("none", 0)
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Choice:
     cost: float
     n_kols: float
     table: list[list] = field(default_factory=list)  # kols.csv rows (seeding.KOL_COLUMNS)
+    costs: list[float] = field(default_factory=list)  # each replicate's KOL cost (one for a fixed pick)
 
 
 @dataclass
@@ -64,6 +70,8 @@ class Comparison:
     unit: StepUnit = field(default_factory=StepUnit)  # what a step is: "hour"
     steps: int = 0
     objective: str = "adopters"  # seeding.objective: what the strategies are ranked by, at the horizon
+    new_adopters: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)  # (R, steps + 1) sales per step
+    economics: Any = None
 
     @property
     def replicates(self) -> int:
@@ -75,6 +83,24 @@ class Comparison:
         d = self.finals[(strategy, budget)][:, i] - self.finals[(BASELINE, budget)][:, i]
         m, lo, hi = mean_ci(d)
         return float(m), float(lo), float(hi)
+
+
+    def value(self, strategy: str, budget: float) -> dict[str, tuple[float, float, float]]:
+        """What the strategy's KOLs added at `budget` against no KOLs, paired per
+        replicate (metrics.seeding_value): mean and 95% interval of the extra adopters,
+        the NPV gain, its expansion and acceleration parts, and the return on spend
+        ((NPV gain - cost) / cost; nan without a cost)."""
+        gain, expansion, acceleration, extra = seeding_value(
+            self.new_adopters[(strategy, budget)], self.new_adopters[NO_KOLS], self.economics)
+        cost = np.array(self.choices[(strategy, budget)].costs, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ros = np.where(cost > 0, (gain - cost) / np.where(cost > 0, cost, 1.0), np.nan)
+        out = {}
+        for name, v in (("extra_adopters", extra), ("npv_gain", gain), ("expansion", expansion),
+                        ("acceleration", acceleration), ("return_on_spend", ros)):
+            m, lo, hi = mean_ci(v)
+            out[name] = (float(m), float(lo), float(hi))
+        return out
 
 
 def parse_list(text: str | None, kind: type, what: str) -> list:
@@ -137,7 +163,11 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
     grid = load_scenario(raw)
     grid._source = sc.source
 
-    points = expand(grid)
+    # every strategy x budget, then the same scenario without KOLs (what seeding adds)
+    no_kols = {"seeding.strategy": "degree", budget_key: 0}
+    if money:
+        no_kols["seeding.budget"] = 0  # budget_money = 0 falls back to the count
+    points = expand(grid, [*sweep_points(grid), no_kols])
     check_grid_fits([(p.folder, p.scenario) for p in points], 1 if scheduler else workers)  # before any graph is built
     cache = GraphCache(lambda s: make_graph(s, workers), keep=1)
     choices: dict[tuple[str, float], Choice] = {}
@@ -146,9 +176,11 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
 
     def pick(point: Point) -> np.ndarray | None:
         psc = point.scenario
+        graph = cache.graph(psc)
+        if point.values == no_kols:
+            return np.zeros(0, dtype=np.int32)
         name = psc.seeding.strategy
         key = (name, point.values[budget_key])
-        graph = cache.graph(psc)
         fixed_strategy = not STRATEGIES[name].per_replicate
         if fixed_strategy and not money:
             # rankings are nested (a smaller budget's picks are the first picks at the
@@ -176,7 +208,7 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
             table = kol_rows(graph, psc, list(enumerate(picks)))
             sizes = [k.size for k in picks]
         choices[key] = Choice(key[0], key[1], plan.fixed, seconds, float(np.mean(costs)), float(np.mean(sizes)),
-                              table)
+                              table, costs * R if len(costs) == 1 else costs)
         return plan.fixed
 
     # pick every point's KOLs up front (also for points a resume skips: costs and
@@ -189,13 +221,17 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
     cmp = Comparison(out, [], budgets, strategies, choices, money=money, unit=sc.scenario.unit,
                      steps=sc.scenario.steps, degrees=cache.graph(points[0].scenario).out_degree(),
                      objective=sc.seeding.objective)
+    cmp.economics = sc.economics
     for p in points:
-        metrics, finals = final_rows(out / "points" / p.folder)
-        key = (p.scenario.seeding.strategy, p.values[budget_key])
-        cmp.metrics = metrics
-        cmp.finals[key] = finals
-        cmp.folders[key] = out / "points" / p.folder
+        res = RunResult.load(out / "points" / p.folder)
+        key = NO_KOLS if p.values == no_kols else (p.scenario.seeding.strategy, p.values[budget_key])
+        cmp.metrics = res.metrics
+        cmp.new_adopters[key] = res.metric("new_adopters")
+        if key != NO_KOLS:
+            cmp.finals[key] = res.series[:, -1, :]
+            cmp.folders[key] = out / "points" / p.folder
     write_comparison(cmp)
+    write_value(cmp)
     write_csv(out / KOLS_CSV, KOL_COLUMNS, [row for ch in choices.values() for row in ch.table])
     if plots:
         save_comparison_plots(cmp)
@@ -220,6 +256,24 @@ def write_comparison(cmp: Comparison) -> Path:
     return write_csv(cmp.out / COMPARISON_CSV, ["strategy", "budget", "metric", "mean", "ci_low", "ci_high", "lift",
                                                 "lift_ci_low", "lift_ci_high", "lift_pct", "n_kols", "cost",
                                                 "selection_s", "objective", "rank"], rows)
+
+
+#: the columns of seeding_value.csv: each measure's mean and 95% interval
+VALUE_MEASURES = ["extra_adopters", "npv_gain", "expansion", "acceleration", "return_on_spend"]
+
+
+def write_value(cmp: Comparison) -> Path:
+    """seeding_value.csv: what each strategy's KOLs added at each budget against no KOLs
+    (paired replicates): extra adopters, NPV gain = expansion + acceleration, return on
+    spend, each with its 95% interval."""
+    rows = []
+    for b in cmp.budgets:
+        for s in cmp.strategies:
+            v = cmp.value(s, b)
+            rows.append([s, b, cmp.choices[(s, b)].cost, *[x for m in VALUE_MEASURES for x in v[m]]])
+    return write_csv(cmp.out / VALUE_CSV, ["strategy", "budget", "cost",
+                                           *[f"{m}{x}" for m in VALUE_MEASURES for x in ("", "_ci_low", "_ci_high")]],
+                     rows)
 
 
 def ranked(cmp: Comparison, budget: float, metric: str | None = None) -> list[str]:

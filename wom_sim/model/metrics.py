@@ -154,3 +154,39 @@ def kol_spend(followers: np.ndarray, kols: list[Any], seeding: Any) -> np.ndarra
     """What each replicate's KOLs cost (kols[r]: replicate r's agent ids; `followers`
     every agent's), one number per replicate: the `spend` of :func:`table`."""
     return np.array([kol_cost(followers[np.asarray(k, dtype=np.int64)], seeding) for k in kols], dtype=np.float64)
+
+
+def seeding_value(new_seeded: np.ndarray, new_unseeded: np.ndarray, economics: Any
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What seeding added, split into EXPANSION and ACCELERATION (Libai, Muller & Peres
+    2013), from paired runs with and without the KOLs (new adopters per step, (..., steps
+    + 1), common random numbers): (npv_gain, expansion, acceleration, extra_adopters).
+
+    With S(t) the cumulative sales of a run and k = min(S_seeded(T), S_unseeded(T)) the
+    customers both runs win by the horizon T: acceleration is the value of the first k
+    customers of the seeded run minus that of the first k of the unseeded one (the same
+    number of customers, earlier: 0 without discounting); expansion is the value of the
+    seeded run's customers beyond k minus the unseeded run's beyond k (customers who
+    would not have bought by T; negative when seeding lost some). The two add up to
+    npv_gain = NPV_seeded - NPV_unseeded exactly. Values are in currency units, at the
+    discount of the step each sale is made.
+
+    >>> from types import SimpleNamespace
+    >>> e = SimpleNamespace(margin=1.0, discount_rate=1.0)      # weights 1, 1/2, 1/4
+    >>> # seeded: 2 sales in step 1, 2 in step 2; unseeded: 1 in step 1, 1 in step 2
+    >>> gain, exp, acc, extra = seeding_value(np.array([0, 2, 2]), np.array([0, 1, 1]), e)
+    >>> float(gain), float(exp), float(acc), float(extra)  # 2 more sales; the first 2 sooner
+    (0.75, 0.5, 0.25, 2.0)
+    """
+    ns = np.asarray(new_seeded, dtype=np.float64)
+    n0 = np.asarray(new_unseeded, dtype=np.float64)
+    w = economics.margin * discount_factors(ns.shape[-1] - 1, economics)
+    cs, c0 = np.cumsum(ns, axis=-1), np.cumsum(n0, axis=-1)
+    k = np.minimum(cs[..., -1:], c0[..., -1:])
+
+    def value(cum: np.ndarray) -> np.ndarray:  # NPV of a cumulative sales curve
+        return (np.diff(cum, axis=-1, prepend=0.0) * w).sum(axis=-1)
+    acceleration = value(np.minimum(cs, k)) - value(np.minimum(c0, k))
+    expansion = value(np.maximum(cs - k, 0.0)) - value(np.maximum(c0 - k, 0.0))
+    gain = value(cs) - value(c0)
+    return gain, expansion, acceleration, cs[..., -1] - c0[..., -1]
