@@ -188,6 +188,10 @@ def test_compare_seeding_measures_the_kols_against_no_kols_with_the_same_streams
     cost = float(row["cost"])
     assert float(row["return_on_spend"]) == pytest.approx(((gain - cost) / cost).mean())
     assert len([p for p in (out / "points").iterdir() if p.name.endswith("budget-0")]) == 1  # run once
+    cmp = wom_sim.compare_seeding(f, tmp_path / "again", "degree", "3,6", plots=False)
+    x, y, k = cmp.budget_curve("degree")
+    assert x.tolist() == [0, 3, 6] and y[0] == pytest.approx(base.metric("adopters")[:, -1].mean())
+    assert y[2] == pytest.approx(with_kols.metric("adopters")[:, -1].mean())
     with open(out / "kols.csv", newline="") as fh:  # the point without KOLs pays nobody
         assert all(float(row["budget"]) > 0 for row in csv.DictReader(fh))
 

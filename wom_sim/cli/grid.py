@@ -152,6 +152,12 @@ def _print_comparison(cmp, elapsed: float) -> None:
     console.print("expansion: sales by the horizon that would not have happened without the KOLs; acceleration: "
                   "the same number of sales made earlier (Libai, Muller & Peres 2013); return on spend: (NPV gain - "
                   "cost) / cost.", highlight=False, soft_wrap=True)
+    best = ranked(cmp, cmp.budgets[-1])[0]
+    x, y, k = cmp.budget_curve(best)
+    if k is not None:
+        console.print(f"budget curve of {best} ({label(obj)}, from {y[0]:,.0f} without KOLs): the knee is at budget "
+                      f"{x[k]:g} {per}; beyond it each extra unit of budget buys less (spread_vs_budget.png)",
+                      highlight=False, soft_wrap=True)
     # one pick per strategy (at the largest budget; smaller budgets take its first picks)
     times: dict[str, float] = {}
     for (s, _b), ch in cmp.choices.items():

@@ -70,15 +70,26 @@ def comparison_figures(cmp: Any) -> dict[str, Figure]:
     fig.suptitle(f"Adoption over time per strategy ({caption})")
     figs["strategies_adoption"] = fig
 
-    # 3. the objective against budget
+    # 3. the budget curve: the objective against budget, from no KOLs (budget 0), with
+    # the knee of the best strategy at the largest budget marked
     fig, ax = new_figure(7, 4.5, dpi=100)
     ax.set_title(f"{label(obj)} at the horizon against budget ({caption})")
     i = cmp.metrics.index(obj)
     series = {}
     for s in cmp.strategies:
-        m, lo, hi = metric_ci(np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1), obj)
-        series[s] = (np.array(cmp.budgets, dtype=float), m, lo, hi)
+        vals = np.stack([cmp.finals[(s, b)][:, i] for b in cmp.budgets], axis=1)
+        if cmp.unseeded is not None:
+            vals = np.column_stack([cmp.unseeded[:, i], vals])
+        m, lo, hi = metric_ci(vals, obj)
+        series[s] = (np.array(([0.0] if cmp.unseeded is not None else []) + list(cmp.budgets), dtype=float),
+                     m, lo, hi)
     draw_series(ax, series, styles)
+    if cmp.unseeded is not None:
+        best = cmp.ranking(cmp.budgets[-1])[0]
+        x, y, k = cmp.budget_curve(best)
+        if k is not None:
+            ax.plot([x[k]], [y[k]], marker="o", ms=12, mfc="none", mec="black", mew=1.5, ls="none",
+                    label=f"knee of {best}: budget {fmt_budget(x[k])}", zorder=5)
     ax.set_xlabel(f"budget ({unit})")
     ax.set_ylabel(f"final {label(obj)} ({metric_unit(obj)})")
     count_axis(ax, obj)

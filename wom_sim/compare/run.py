@@ -72,6 +72,7 @@ class Comparison:
     objective: str = "adopters"  # seeding.objective: what the strategies are ranked by, at the horizon
     new_adopters: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)  # (R, steps + 1) sales per step
     economics: Any = None
+    unseeded: np.ndarray | None = None  # (R, M) at the last step, without KOLs
 
     @property
     def replicates(self) -> int:
@@ -84,6 +85,21 @@ class Comparison:
         m, lo, hi = mean_ci(d)
         return float(m), float(lo), float(hi)
 
+
+    def ranking(self, budget: float, metric: str | None = None) -> list[str]:
+        """Strategies, best first by the mean of `metric` (default: the scenario's
+        seeding.objective) at the horizon, at `budget`."""
+        i = self.metrics.index(metric or self.objective)
+        return sorted(self.strategies, key=lambda s: -self.finals[(s, budget)][:, i].mean())
+
+    def budget_curve(self, strategy: str, metric: str | None = None) -> tuple[np.ndarray, np.ndarray, int | None]:
+        """(budgets, mean of `metric` (default the objective) at the horizon, the knee's
+        index): the curve starts at budget 0, the run without KOLs."""
+        i = self.metrics.index(metric or self.objective)
+        assert self.unseeded is not None
+        x = np.array([0.0, *self.budgets], dtype=np.float64)
+        y = np.array([self.unseeded[:, i].mean(), *[self.finals[(strategy, b)][:, i].mean() for b in self.budgets]])
+        return x, y, knee(x, y)
 
     def value(self, strategy: str, budget: float) -> dict[str, tuple[float, float, float]]:
         """What the strategy's KOLs added at `budget` against no KOLs, paired per
@@ -101,6 +117,25 @@ class Comparison:
             m, lo, hi = mean_ci(v)
             out[name] = (float(m), float(lo), float(hi))
         return out
+
+
+def knee(x: np.ndarray, y: np.ndarray) -> int | None:
+    """Index of the knee of a rising budget curve, where more budget starts to buy
+    less: the point farthest above the straight line from the first point to the last,
+    both axes scaled to [0, 1] (Kneedle, Satopaa et al. 2011). None with fewer than
+    three points, or when no point lies above the line (no diminishing returns).
+
+    >>> knee(np.array([0, 10, 20, 50.]), np.array([0, 70, 80, 100.]))  # scaled: 0.7 - 0.2 > 0.8 - 0.4
+    1
+    >>> knee(np.array([0, 10, 20.]), np.array([0, 10, 20.])) is None
+    True
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.size < 3 or x[-1] == x[0] or y[-1] == y[0]:
+        return None
+    above = (y - y[0]) / (y[-1] - y[0]) - (x - x[0]) / (x[-1] - x[0])
+    j = int(np.argmax(above[1:-1])) + 1
+    return j if above[j] > 1e-9 else None
 
 
 def parse_list(text: str | None, kind: type, what: str) -> list:
@@ -227,7 +262,9 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
         key = NO_KOLS if p.values == no_kols else (p.scenario.seeding.strategy, p.values[budget_key])
         cmp.metrics = res.metrics
         cmp.new_adopters[key] = res.metric("new_adopters")
-        if key != NO_KOLS:
+        if key == NO_KOLS:
+            cmp.unseeded = res.series[:, -1, :]
+        else:
             cmp.finals[key] = res.series[:, -1, :]
             cmp.folders[key] = out / "points" / p.folder
     write_comparison(cmp)
@@ -278,6 +315,5 @@ def write_value(cmp: Comparison) -> Path:
 
 def ranked(cmp: Comparison, budget: float, metric: str | None = None) -> list[str]:
     """Strategies, best first by the mean of `metric` (default: the scenario's
-    seeding.objective) at the horizon, at `budget`."""
-    i = cmp.metrics.index(metric or cmp.objective)
-    return sorted(cmp.strategies, key=lambda s: -cmp.finals[(s, budget)][:, i].mean())
+    seeding.objective) at the horizon, at `budget` (Comparison.ranking)."""
+    return cmp.ranking(budget, metric)
