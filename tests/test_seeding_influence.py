@@ -457,3 +457,78 @@ def test_kol_club_degree_discount_beats_top_degree():
     s_dd, se1 = mc_spread(g, dd, 0.05, 0.05, 2000, 41)
     s_top, se2 = mc_spread(g, strategy("degree")(g, 50, None), 0.05, 0.05, 2000, 42)
     assert s_dd > s_top + 10 * math.hypot(se1, se2)
+
+
+# ----------------------------------------------------------------------------- time-bounded ris
+
+
+def test_hop_timing_follows_the_engine_step_order():
+    """tau is the funnel chain's purchase time (purchase_probability at every t); the
+    telling delay starts a step later without real-time sharing and spreads a plan
+    over tells_per_step per step; without a funnel hearing is buying."""
+    aisas = scenario(funnel={"kind": "aisas"}, wom={"mode": "retell", "positive_tells": 4,
+                                                    "tells_distribution": "fixed", "tells_per_step": 2})
+    tm = theory.hop_timing(aisas)
+    f = theory.build_funnel(aisas.funnel)
+    assert tm.horizon == aisas.scenario.steps and tm.first_read == 2 and not tm.count_aware
+    assert np.allclose(tm.buy_cdf, [theory.purchase_probability(f.advance, f.skip, t) for t in range(tm.horizon + 1)])
+    assert tm.buy_cdf[2] == 0 and tm.buy_cdf[3] > 0  # three stages: three steps at least
+    # a fixed plan of 4, 2 a step, starting the step after buying: places 0-1 at 1, 2-3 at 2
+    assert tm.tell_cdf[0] == 0 and tm.tell_cdf[1] == pytest.approx(0.5) and tm.tell_cdf[2] == 1
+    none = theory.hop_timing(scenario(funnel={"kind": "none"}, seeding={"objective": "aware"},
+                                      wom={"mode": "cascade", "active_steps": 1}))
+    assert np.all(none.buy_cdf == 1) and none.tell_cdf[0] == 1 and none.count_aware
+
+
+@pytest.mark.parametrize("horizon,expect", [(2, 0.0), (3, 0.3 * 0.6 * 0.5)])
+def test_timed_rr_sets_on_a_chain_are_exact(horizon, expect):
+    """0 -> 1 -> 2, no funnel, one-step cascade, real-time sharing: KOL 0's followers
+    read in step 2 and tell at once, so 2 reads in step 3. P(0 in RR(2)) = kol_reach *
+    share_prob * T by step 3, and 0 by step 2; 1 is in RR(2) with share_prob * T."""
+    g = from_arcs(3, np.array([0, 1]), np.array([1, 2]), directed=True)
+    sc = scenario(scenario={"steps": horizon}, funnel={"kind": "none"}, seeding={"kol_reach": 0.3},
+                  wom={"mode": "cascade", "active_steps": 1, "transmissibility": 0.5, "share_prob": 0.6})
+    model = theory.ic_approximation(g, sc, timed=True)
+    assert model.timing is not None and model.p == pytest.approx(0.6 * 0.5)
+    sampler = inf.RRSampler(g, model, np.random.default_rng(1))
+    roots = np.full(40_000, 2)
+    rr = sampler._batch(roots)
+    has = np.zeros((roots.size, 3), dtype=bool)
+    has[np.repeat(np.arange(roots.size), np.diff(rr.ptr)), rr.nodes] = True
+    assert has[:, 2].all()
+    se = math.sqrt(max(expect * (1 - expect), 1e-4) / roots.size)
+    assert abs(has[:, 0].mean() - expect) < 4 * se
+    p1 = 0.3 if horizon >= 2 else 0.0  # 1 as a KOL: 2 reads its broadcast in step 2
+    assert abs(has[:, 1].mean() - p1) < 4 * math.sqrt(p1 * (1 - p1) / roots.size)
+
+
+def test_timed_ris_estimates_the_engines_adopters_by_the_horizon():
+    """With no funnel and a one-step cascade the engine is the timed IC itself: the RR
+    estimate of the KOLs' adopters by step T (KOLs included) matches the engine's mean."""
+    g = barabasi_albert(3000, 3, np.random.default_rng(2))
+    kols = np.array([0, 1, 2, 3, 4])
+    for T in (3, 5):
+        sc = scenario(scenario={"steps": T}, funnel={"kind": "none"}, seeding={"kol_reach": 0.4},
+                      wom={"mode": "cascade", "active_steps": 1, "transmissibility": 0.12, "p_external": 0.0})
+        sampler = inf.RRSampler(g, theory.ic_approximation(g, sc, timed=True), np.random.default_rng(T))
+        rr = sampler.sample(60_000)
+        est = g.n * inf._sets_meeting(rr, g.n, kols) / rr.n_sets
+        se_est = g.n * math.sqrt((est / g.n) * (1 - est / g.n) / rr.n_sets)
+        eng = engine(g, sc, kols)
+        adopters = replicates(eng, 1500, seed=T)[:, -1, col(eng, "adopters")]
+        se_sim = adopters.std() / math.sqrt(adopters.size)
+        assert abs(est - adopters.mean()) < 4 * math.hypot(se_est, se_sim), (T, est, adopters.mean())
+
+
+def test_ris_on_a_scenario_optimises_by_its_horizon():
+    """ris with a scenario uses the time-bounded IC (its stats say so); a short horizon
+    makes the same strategy's estimate smaller than a long one."""
+    g = barabasi_albert(2000, 3, np.random.default_rng(3))
+    est = {}
+    for T in (8, 40):
+        sc = scenario(scenario={"steps": T}, funnel={"kind": "aisas"}, wom={"mode": "retell"})
+        seeds = strategy("ris")(g, 5, np.random.default_rng(1), sc)
+        st = inf.LAST_STATS["ris"]
+        assert "time-bounded" in st["model"] and seeds.size == 5
+        est[T] = st["spread_estimate"]
+    assert est[8] < est[40]

@@ -39,6 +39,26 @@ from ..graphs.csr import CSRGraph
 DEFAULT_P = 0.01
 
 @dataclass(frozen=True, eq=False)
+class HopTiming:
+    """When things happen in the time-bounded IC (the ``ris`` surrogate with a horizon,
+    Chen, Lu & Zhang 2012's time-critical influence): the engine's step order, in steps.
+
+    A KOL broadcasts in step 1 and its followers read it in ``first_read`` = 2. An agent
+    who reads a message in step h buys in step h + tau, tau ~ ``buy_cdf`` (the funnel
+    walked with its base advance probabilities; 0 without a funnel), and a follower it
+    tells reads it in step h + tau + delay + 1, delay ~ ``tell_cdf``. An agent counts
+    for the objective if it buys by the ``horizon`` (``count_aware``: if it reads a
+    message by then); KOLs count from step 0.
+    """
+
+    horizon: int
+    first_read: int
+    buy_cdf: np.ndarray   # P(tau <= t), t = 0 .. horizon
+    tell_cdf: np.ndarray  # P(delay <= j), j = 0 .. horizon
+    count_aware: bool = False
+
+
+@dataclass(frozen=True, eq=False)
 class ICModel:
     """An independent-cascade model on a graph: first-hop and later-hop arc probabilities.
 
@@ -54,6 +74,7 @@ class ICModel:
     arc_p: np.ndarray | None = None
     terms: dict = field(default_factory=dict)  # the factors it was derived from
     description: str = ""
+    timing: HopTiming | None = None  # the steps a hop takes: the cascade ends at a horizon (ris)
 
     @property
     def uniform(self) -> bool:
@@ -76,7 +97,7 @@ class ICModel:
 
 
 def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
-                     first: float | None = None) -> ICModel:
+                     first: float | None = None, timed: bool = False) -> ICModel:
     """The independent cascade that ``greedy`` and ``ris`` optimise for a scenario.
 
     First hop (a KOL's broadcast): each follower is reached with ``first`` =
@@ -110,6 +131,10 @@ def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
     The IC reach approximates the ``aware`` count (seeds included); under funnel
     "none" with share_prob 1 in cascade mode it is exactly the engine's model.
 
+    ``timed`` (with a scenario): the time-bounded IC of :class:`HopTiming` instead: b
+    leaves out P_buy(H) (the purchase is certain) and the model carries the hop timing,
+    so that a cascade counts only what it reaches by the horizon (ris).
+
     Without a scenario: ``first`` = later = ``p`` (or each arc's weight, or DEFAULT_P):
     the plain IC. ``p`` overrides the later-hop probability and ``first`` the first
     hop in any case. Bass mode has no telling cascade and is refused (ValueError).
@@ -134,7 +159,18 @@ def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
         raise ValueError("greedy and ris optimise an independent-cascade approximation of "
                          "the telling modes (retell, cascade); wom.mode = 'bass' has no "
                          "telling: use the degree or random strategy")
-    b, terms = sharer_probability(scenario)
+    b, terms = sharer_probability(scenario, timed)
+    if timed:
+        model = ic_approximation(graph, scenario, p=p, first=first)
+        scale = b / model.terms["b"] if model.terms.get("b") else 1.0
+        from dataclasses import replace
+        timing = hop_timing(scenario)
+        desc = model.description + f", by step {timing.horizon} (time-bounded)"
+        return replace(model, p=None if model.p is None else (float(p) if p is not None else model.p * scale),
+                       node_p=None if model.node_p is None else model.node_p * scale,
+                       arc_p=None if model.arc_p is None else model.arc_p * scale,
+                       terms={**model.terms, **terms, "b": b, "timed": True}, description=desc, timing=timing)
+    terms = {**terms, "b": b}
     if p is not None:
         return ICModel(first=kol_reach, p=float(p), terms={**terms, "p_override": float(p)},
                        description=f"IC, first hop {kol_reach:g}, later hops p = {p:g}")
@@ -163,14 +199,89 @@ def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
                    description=f"IC, first hop {kol_reach:g}, later hops b * tell(out-degree)")
 
 
-def sharer_probability(scenario) -> tuple[float, dict]:
-    """b = P(a hearer of a positive message becomes a positive sharer), with its factors."""
+def hop_timing(scenario) -> HopTiming:
+    """The HopTiming of a scenario (telling modes), judged on seeding.objective.
+
+    tau: the steps from reading a message to buying, by the stage chain of
+    :func:`purchase_probability` (the first advance is tried the step after reading,
+    and the purchase happens in the step of the last advance; the SICAS skip counts;
+    message and brand boosts are ignored, so tau is a little long). Funnel "none":
+    hearing is deciding, tau = 0.
+
+    delay: the steps from buying to telling a given follower, given it is told: a
+    sharer starts in the step it is made (``realtime_share``) or the next, and tells
+    ``tells_per_step`` of its plan per step; a told follower's place J in the plan
+    has P(J = j) = P(X > j) / E[X] for X tells (the plan is assumed no longer than the
+    sharer's followers), so delay = start + floor(J / tells_per_step). Cascade mode: the
+    first of the ``active_steps`` trials that succeeds, P(k) proportional to T (1 - T)^k.
+    """
+    w, T = scenario.wom, int(scenario.scenario.steps)
+    f = build_funnel(scenario.funnel)
+    start = 0 if f.realtime_share else 1
+    t = np.arange(T + 1)
+    if f.is_contagion:
+        buy = np.ones(T + 1)
+    else:
+        buy = purchase_cdf(f.advance, f.skip, T)
+    if w.mode == "cascade":
+        a, p = int(w.active_steps), float(w.transmissibility)
+        k = np.arange(min(a, T + 1))
+        pk = p * (1 - p) ** k
+        pmf = np.zeros(T + 1)
+        pmf[np.minimum(k + start, T)] += pk / pk.sum() if pk.sum() > 0 else 0
+    else:
+        xs, px = _tells_pmf(w.positive_tells, w.tells_distribution)
+        mean = float((xs * px).sum())
+        j = np.arange(int(xs.max()) if xs.size else 0)
+        pj = np.array([px[xs > jj].sum() for jj in j]) / mean if mean > 0 else np.zeros(0)
+        pmf = np.zeros(T + 1)
+        np.add.at(pmf, np.minimum(start + j // int(w.tells_per_step), T), pj)
+    tell = np.minimum(np.cumsum(pmf), 1.0)
+    tell[t >= T] = 1.0
+    return HopTiming(horizon=T, first_read=2, buy_cdf=buy, tell_cdf=tell,
+                     count_aware=scenario.seeding.objective == "aware")
+
+
+def purchase_cdf(advance, skip: float, horizon: int) -> np.ndarray:
+    """P(an agent entering the first stage reaches Action within t steps), t = 0..horizon
+    (:func:`purchase_probability` for every t at once)."""
+    adv = [float(a) for a in advance]
+    F = len(adv)
+    if F == 0:
+        return np.ones(horizon + 1)
+    M = _stage_chain(adv, skip)
+    out = np.empty(horizon + 1)
+    v = np.zeros(F + 1)
+    v[0] = 1.0
+    for t in range(horizon + 1):
+        out[t] = v[F]
+        v = v @ M
+    return out
+
+
+def _stage_chain(adv: list[float], skip: float) -> np.ndarray:
+    """One step of the pre-purchase stages (and Action, absorbing) as a Markov chain."""
+    F = len(adv)
+    M = np.zeros((F + 1, F + 1))
+    for s, a in enumerate(adv):
+        j = skip if s == 0 else 0.0
+        M[s, s] = (1 - j) * (1 - a)
+        M[s, s + 1] += (1 - j) * a
+        M[s, F] += j
+    M[F, F] = 1.0
+    return M
+
+
+def sharer_probability(scenario, timed: bool = False) -> tuple[float, dict]:
+    """b = P(a hearer of a positive message becomes a positive sharer), with its factors.
+    `timed`: the purchase is certain and its time is left to a HopTiming (the funnel
+    is walked to the end unless the horizon stops it)."""
     w = scenario.wom
     f = build_funnel(scenario.funnel)
     if f.is_contagion:
         return float(w.share_prob), {"p_buy": 1.0, "p_positive": 1.0, "share_prob": w.share_prob}
     horizon = max(scenario.scenario.steps - 2, 0)
-    p_buy = purchase_probability(f.advance, f.skip, horizon)
+    p_buy = 1.0 if timed and all(a > 0 for a in f.advance) else purchase_probability(f.advance, f.skip, horizon)
     p_pos = 1.0 - w.p_negative_experience
     return p_buy * p_pos * w.share_prob, {"p_buy": p_buy, "p_positive": p_pos,
                                           "share_prob": w.share_prob, "horizon": horizon}
@@ -187,14 +298,7 @@ def purchase_probability(advance, skip: float, horizon: int) -> float:
     F = len(adv)
     if F == 0:
         return 1.0
-    M = np.zeros((F + 1, F + 1))
-    for s, a in enumerate(adv):
-        j = skip if s == 0 else 0.0
-        M[s, s] = (1 - j) * (1 - a)
-        M[s, s + 1] += (1 - j) * a
-        M[s, F] += j
-    M[F, F] = 1.0
-    return float(np.linalg.matrix_power(M, int(horizon))[0, F])
+    return float(np.linalg.matrix_power(_stage_chain(adv, skip), int(horizon))[0, F])
 
 
 def _tells_pmf(mean: float, dist: str) -> tuple[np.ndarray, np.ndarray]:

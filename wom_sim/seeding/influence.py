@@ -444,6 +444,10 @@ class RRSampler:
         self.sets_drawn = 0
         self.batch_visits = self.BATCH_VISITS
         self._keys = _KeySet(span=self.n << 17)
+        self.timing = model.timing
+        if self.timing is not None:
+            self._done = _KeySet(span=self.n << 17)
+            self._salt = np.uint64(int(rng.integers(0, 2**63)))
 
     def set_sentinel(self, nodes) -> None:
         nodes = np.asarray(nodes, dtype=np.int64)
@@ -471,7 +475,88 @@ class RRSampler:
             done += b
         return RRSets.concat(parts)
 
+    def _tau(self, keys: np.ndarray) -> np.ndarray:
+        """Each agent's steps from reading to buying (HopTiming.buy_cdf), one per (set,
+        agent) key, the same every time the key comes up: from a hash of the key, so
+        an agent met along several paths of one RR set keeps one purchase time."""
+        assert self.timing is not None
+        with np.errstate(over="ignore"):
+            z = keys.astype(np.uint64) + self._salt
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)   # splitmix64's finaliser
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z ^= z >> np.uint64(31)
+        u = (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+        return np.searchsorted(self.timing.buy_cdf, u, side="right")
+
+    def _batch_timed(self, roots: np.ndarray) -> RRSets:
+        """RR sets of the time-bounded IC (HopTiming): the agents that, as KOLs, make
+        the root count by the horizon. A reverse search by deadline: rho(v) is the
+        latest step v may read a message and still make the root count (the root:
+        horizon - tau, or the horizon when the objective is aware); a live in-arc u -> v
+        gives rho(u) = rho(v) - 1 - delay - tau(u), and an agent is expanded once, at
+        its largest rho (deadlines are processed from the horizon down, so the first
+        is the largest: Dijkstra with integer buckets). Any agent with a first-hop-live
+        arc into an expanded v (rho(v) >= first_read) reaches it as a KOL in time."""
+        tm = self.timing
+        assert tm is not None
+        n, B, T, lo = self.n, roots.size, tm.horizon, tm.first_read
+        members, done = self._keys, self._done
+        members.reset()
+        done.reset()
+        rid = np.arange(B, dtype=np.int64)
+        roots = roots.astype(np.int64)
+        members.insert(rid * n + roots)
+        found_r, found_v = [rid], [roots]
+        rho = np.full(B, T, dtype=np.int64) if tm.count_aware else T - self._tau(rid * n + roots)
+        buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(T + 1)]
+
+        def push(r: np.ndarray, v: np.ndarray, deadline: np.ndarray) -> None:
+            ok = deadline >= lo
+            r, v, deadline = r[ok], v[ok], deadline[ok]
+            if r.size == 0:
+                return
+            order = np.argsort(deadline, kind="stable")
+            r, v, deadline = r[order], v[order], deadline[order]
+            cuts = np.flatnonzero(np.diff(deadline)) + 1
+            for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [r.size]))):
+                buckets[int(deadline[a])].append((r[a:b], v[a:b]))
+
+        def member(r: np.ndarray, v: np.ndarray) -> None:
+            new = members.insert(r * n + v)
+            if new.size:
+                found_r.append(r[new])
+                found_v.append(v[new])
+
+        push(rid, roots, rho)
+        for t in range(T, lo - 1, -1):
+            if not buckets[t]:
+                continue
+            r = np.concatenate([x[0] for x in buckets[t]])
+            v = np.concatenate([x[1] for x in buckets[t]])
+            buckets[t] = []
+            new = done.insert(r * n + v)
+            r, v = r[new], v[new]
+            if r.size == 0:
+                continue
+            owner, arc = _sample_arcs(self.tptr, v, self.p_in, self.pmax, self.rng)
+            if owner.size:
+                ur, u = r[owner], self.tsrc[arc].astype(np.int64)
+                member(ur, u)
+                delay = np.searchsorted(tm.tell_cdf, self.rng.random(u.size), side="right")
+                push(ur, u, t - 1 - delay - self._tau(ur * n + u))
+            if self.qmax > 0:  # first-hop-only arcs: their sources reach v as KOLs, nothing more
+                owner, arc = _sample_arcs(self.tptr, v, self.q_in, self.qmax, self.rng)
+                if owner.size:
+                    member(r[owner], self.tsrc[arc].astype(np.int64))
+        self.visits += members.count + done.count
+        self.sets_drawn += B
+        r_all, v_all = np.concatenate(found_r), np.concatenate(found_v)
+        ptr, nodes, _ = group_by_key(B, r_all.astype(np.int32), v_all.astype(np.int32), None, np.int32)
+        return RRSets(ptr, nodes, 0)
+
     def _batch(self, roots: np.ndarray) -> RRSets:
+        if self.timing is not None:
+            return self._batch_timed(roots)
         n, B = self.n, roots.size
         sent = self.sentinel
         ks = self._keys
@@ -751,6 +836,9 @@ def _sentinels(sampler: RRSampler, k: int, sentinel, times: dict[str, float]) ->
     t0 = time.perf_counter()
     n = sampler.n
     sent: list[int] = []
+    if sampler.timing is not None:  # the horizon bounds the RR sets: no hit-and-stop
+        sampler.set_sentinel([])
+        return sent
     if isinstance(sentinel, (list, tuple, np.ndarray)):
         sent = [int(u) for u in sentinel]
     elif sentinel is None or sentinel:
@@ -868,17 +956,18 @@ def opim_upper(cov_upper: float, theta: int, a: float) -> float:
 
 def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
          eps: float = 0.1, delta: float | None = None, sentinel: bool | list[int] | None = None,
-         max_rr_sets: int = 10_000_000) -> IMMResult:
+         max_rr_sets: int = 10_000_000, min_rr_sets: int = 0) -> IMMResult:
     """OPIM-C (Tang, Tang, Xiao & Yuan 2018): the same (1 - 1/e - eps) guarantee as IMM
     with probability 1 - delta (default 1/n), from far fewer RR sets in practice.
 
     Two independent samples R1 and R2 start at theta_0 sets each. Greedy picks S on R1;
     R1 also bounds the optimum from above (:func:`max_coverage`'s bound), R2 bounds
     S's spread from below (it did not choose S, so its coverage is unbiased). Once the
-    ratio of the two bounds reaches 1 - 1/e - eps, S is returned with that certificate;
-    otherwise both samples double (at most i_max times, up to theta_max, IMM-like
-    worst case). IMM asks for its worst-case count at once: on BA(1M, m=5), p = 0.05,
-    k = 50 it drew 2.07M RR sets where OPIM-C stops near 100k.
+    ratio of the two bounds reaches 1 - 1/e - eps (and the samples hold `min_rr_sets`
+    together), S is returned with that certificate; otherwise both samples double (at
+    most i_max times, up to theta_max, IMM-like worst case). IMM asks for its worst-case
+    count at once: on BA(1M, m=5), p = 0.05, k = 50 it drew 2.07M RR sets where OPIM-C
+    certified at 60k.
 
     Sentinels (hit and stop) as in :func:`imm`; the certificate covers them, since the
     ratio compares the seeds actually returned with an upper bound on any k agents.
@@ -911,7 +1000,7 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
         ratio = lower / opim_upper(upper, r1.n_sets, a)
         report(f"choosing KOLs with ris: {r1.n_sets + r2.n_sets:,} RR sets, ratio {ratio:.2f} of "
                f"{goal:.2f}", r1.n_sets, 2 * r1.n_sets)
-        if ratio >= goal or i == i_max or r1.n_sets >= cap:
+        if (ratio >= goal and r1.n_sets + r2.n_sets >= min_rr_sets) or i == i_max or r1.n_sets >= cap:
             capped = capped or (ratio < goal and r1.n_sets >= cap)
             break
         ts = time.perf_counter()
@@ -932,23 +1021,37 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
                      ratio=ratio)
 
 
+#: ris draws at least this many RR sets (OPIM-C's two samples together) even when the
+#: certificate holds sooner: on kol_launch at 100k agents and 50 KOLs, the 11.5k sets
+#: that certified left the seeds 1.5% below top-degree's adopters, 185k brought them
+#: level (benchmarks/notes/ris.md); they cost ~2 s there
+RIS_MIN_RR_SETS = 100_000
+
+
 def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
-              eps: float = 0.05, ell: float = 1.0, model: ICModel | None = None,
-              p: float | None = None, sentinel=None, method: str = "opim") -> np.ndarray:
-    """Reverse-reachable sets on :func:`ic_approximation`: OPIM-C (default; eps = 0.05,
-    delta = n^-ell) or IMM (``method="imm"``, eps = 0.1 in its benchmark).
+              eps: float = 0.02, ell: float = 1.0, model: ICModel | None = None,
+              p: float | None = None, sentinel=None, method: str = "opim",
+              timed: bool | None = None) -> np.ndarray:
+    """Reverse-reachable sets: OPIM-C (default; eps = 0.02, delta = n^-ell) or IMM
+    (``method="imm"``), on the scenario's time-bounded IC by default
+    (``ic_approximation(..., timed=True)``: what the KOLs make count by the scenario's
+    last step, the planner's horizon; ``timed=False`` for the unbounded reach).
 
     OPIM-C stops as soon as its two samples certify 1 - 1/e - eps, which on BA 1M took
-    60k RR sets where IMM drew 2.07M (benchmarks/notes/ris.md); eps = 0.05 rather
-    than 0.1 buys seeds within 0.3% of IMM's in a forward Monte Carlo for 0.4 s more.
-    Stats in LAST_STATS["ris"]."""
+    60k RR sets where IMM drew 2.07M (benchmarks/notes/ris.md); eps 0.02 rather than
+    0.1 costs nothing there (the same round certifies both) and, on kol_launch at 20k
+    agents and 50 KOLs, doubles the sample and brings the seeds from 1% below top-degree
+    to level with it. Stats in LAST_STATS["ris"]."""
     budget = _check_budget(graph, budget)
     trivial = _trivial(graph, budget, "ris")
     if trivial is not None:
         return trivial
+    if model is None and scenario is not None and (timed is None or timed):
+        model = ic_approximation(graph, scenario, p=p, timed=True)
     ic = _model_for(graph, scenario, model, p)
     if method == "opim":
-        res = opim(graph, ic, budget, rng, eps=eps, delta=float(graph.n) ** -ell, sentinel=sentinel)
+        res = opim(graph, ic, budget, rng, eps=eps, delta=float(graph.n) ** -ell, sentinel=sentinel,
+                   min_rr_sets=RIS_MIN_RR_SETS)
     elif method == "imm":
         res = imm(graph, ic, budget, rng, eps=eps, ell=ell, sentinel=sentinel)
     else:
