@@ -46,7 +46,8 @@ NOTE_RE = re.compile(r"<!-- begin notes/(?P<name>[\w.-]+) sha=(?P<sha>[0-9a-f]+)
                      r"<!-- end notes/(?P=name) -->", re.S)
 #: notes included at fixed places; any other notes/*.md go at the end, alphabetically
 PLACED = {"machine.md", "sweeps.md", "commands.md", "mesa-engine.md", "scripts.md", "how-measured.md",
-          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md", "scale-100m.md", "ris.md"}
+          "findings.md", "earlier-results.md", "full-model.md", "ic.md", "batch.md", "scale-100m.md", "ris.md",
+          "seeding.md"}
 TAIL = ["scripts.md", "how-measured.md", "findings.md", "earlier-results.md"]
 
 
@@ -287,6 +288,7 @@ def sec_targets(inp: Inputs, d: dict) -> list[str]:
                      f"<= {ris['target_s']:.0f} s", f"{r0['wall_s']:.1f} s ({r0['rr_sets']:,} RR sets)",
                      result(r0["wall_s"] <= ris["target_s"] if a["n"] >= 1_000_000 else None), "bench_ris", ""])
     rows += _issue13_rows(d)
+    rows += _issue14_rows(d)
     me = d.get("mesa")
     if me:
         cls = [r for r in me.get("results", []) if "classroom" in r["scenario"]]
@@ -340,6 +342,30 @@ def _issue13_rows(d: dict) -> list[list]:
     if rows:
         rows.append(["13", "BA 100M agents / 1B arcs, 60 steps, one replicate: <= 3 min, <= 12 GB peak, guard "
                      "within 15%", "by hand: see \"100 million agents\" below", "", "notes/scale-100m.md", ""])
+    return rows
+
+
+def _issue14_rows(d: dict) -> list[list]:
+    sd = d.get("seeding")
+    if not sd:
+        return []
+    rows = []
+    for L in sd.get("launch", []):
+        worst = min(L["rows"], key=lambda r: r["diff_ci"][1])
+        rows.append(["14", f"kol_launch at {L['n']:,}, budgets 10 / 20 / 50: ris >= the best heuristic within its "
+                     "95% paired interval", "; ".join(f"{r['budget']}: {r['diff']:+,.0f}" for r in L["rows"])
+                     + f" (worst upper end {worst['diff_ci'][1]:+,.0f})", result(all(r["met"] for r in L["rows"])),
+                     "bench_seeding", ""])
+    kc = sd.get("kol_club")
+    if kc:
+        rows.append(["14", "KOL club: ris (and greedy) strictly better than degree",
+                     ", ".join(f"{k} {v[0]:,.1f}" for k, v in kc["spread"].items()), result(all(kc["met"].values())),
+                     "bench_seeding", ""])
+    for t in sd.get("ris_time", []):
+        rows.append(["14", f"ris selection on kol_launch at {t['n']:,}: <= {t['target_s']:.0f} s",
+                     f"{t['seconds']:.1f} s", result(t["met"]), "bench_seeding", ""])
+    rows.append(["14", "simulation CELF on the full model, 50 KOLs at 20k: <= 60 s", "not built yet", result(None),
+                 "", ""])
     return rows
 
 
@@ -730,6 +756,41 @@ def sec_commands(inp: Inputs, d: dict) -> list[str]:
     return out
 
 
+def sec_seeding(inp: Inputs, d: dict) -> list[str]:
+    sd = d.get("seeding")
+    out = ["## Seeding on the planner's objective (`bench_seeding.py`; issue 14)", ""]
+    if not sd:
+        return out + ["Not run.", ""]
+    rows = []
+    for L in sd.get("launch", []):
+        for r in L["rows"]:
+            lo, hi = r["diff_ci"]
+            rows.append([f"{L['n']:,}", r["budget"], f"{r['ris_mean']:,.0f}",
+                         f"{r['best_heuristic']} {r['best_mean']:,.0f}",
+                         f"{r['diff']:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]", result(r["met"])])
+    out += [f"kol_launch (60 steps), {sd['launch'][0]['replicates']} replicates, objective "
+            f"{sd['launch'][0]['objective']} at the horizon: ris against the best of {', '.join(HEURISTICS14)} at each "
+            "budget, paired by replicate (target: ris >= best within its 95% interval). "
+            + inp.src("bench_seeding.json"), "",
+            table(["agents", "budget", "ris", "best heuristic", "ris - best [95%]", "result"], rows), ""]
+    kc = sd.get("kol_club")
+    if kc:
+        sp = kc["spread"]
+        out += ["KOL club (BA 5,000, top 60 hubs in a clique, IC p = 0.05, 50 KOLs), forward Monte Carlo: "
+                + ", ".join(f"{k} {v[0]:,.1f} ± {v[1]:.1f}" for k, v in sp.items())
+                + "; strictly better than degree: " + ", ".join(f"{k} {result(v)}" for k, v in kc["met"].items()), ""]
+    for t in sd.get("ris_time", []):
+        out.append(f"- ris on kol_launch at n = {t['n']:,}: **{t['seconds']:.1f} s** ({t['rr_sets']:,} RR sets, "
+                   f"{t['visits']:,} visits; target {t['target_s']:.0f} s: {result(t['met'])})")
+    out.append("")
+    out.append(include("seeding.md"))
+    return out
+
+
+#: the heuristics issue 14 measures ris against
+HEURISTICS14 = ["degree", "pagerank", "kcore", "degree_discount"]
+
+
 def sec_mesa(inp: Inputs, d: dict) -> list[str]:
     me = d.get("mesa")
     out = ["## Mesa engine (`bench_mesa.py`; issue 6)", ""]
@@ -761,6 +822,7 @@ def build(quick: bool) -> str:
         "sweep": inp.get("bench_sweep.json", "bench_sweep_quick.json"),
         "commands": inp.get("bench_commands.json", "bench_commands_quick.json"),
         "ris": inp.get("bench_ris.json"),
+        "seeding": inp.get("bench_seeding.json", "bench_seeding_quick.json"),
         "mesa": inp.get("bench_mesa.json"),
     }
     d = {k: v for k, v in d.items() if v is not None}
@@ -777,6 +839,7 @@ def build(quick: bool) -> str:
     parts += sec_graphs(inp, d)
     parts += sec_sweep(inp, d)
     parts += sec_commands(inp, d)
+    parts += sec_seeding(inp, d)
     parts += sec_mesa(inp, d)
     for name in TAIL:
         parts.append(include(name))

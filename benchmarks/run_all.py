@@ -38,7 +38,8 @@ sys.path.insert(0, str(HERE))
 from _common import CpuWatch, git_rev, machine_info, save_json  # noqa: E402
 
 SCRIPTS = ["bench_profile.py", "bench_machine.py", "bench_ic.py", "bench_full.py", "bench_batch.py", "bench_scaling.py",
-           "bench_graphs.py", "bench_sweep.py", "bench_commands.py", "bench_ris.py", "bench_mesa.py"]
+           "bench_graphs.py", "bench_sweep.py", "bench_commands.py", "bench_ris.py", "bench_seeding.py",
+           "bench_mesa.py"]
 NO_QUICK = {"bench_ris.py"}  # one size only (BA 1M, the case)
 
 
