@@ -532,3 +532,31 @@ def test_ris_on_a_scenario_optimises_by_its_horizon():
         assert "time-bounded" in st["model"] and seeds.size == 5
         est[T] = st["spread_estimate"]
     assert est[8] < est[40]
+
+
+def test_net_value_greedy_buys_only_kols_that_pay_for_themselves():
+    """max_coverage with prices: each pick maximises unit x (sets newly covered) - price
+    and the picks stop before the first that would not pay. Sets {0,1}, {0,2}, {1},
+    {3}: agent 0 covers 2 sets, 1 covers 2, 3 covers 1."""
+    rr = inf.RRSets(np.array([0, 2, 4, 5, 6]), np.array([0, 1, 0, 2, 1, 3], dtype=np.int32))
+    price = np.array([5.0, 1.0, 0.5, 2.5])
+    seeds, cov, _ = inf.max_coverage(rr, 4, 4, price=price, unit=3.0)
+    # 1: 6 - 1 = 5 (best); then 0: 3 x 1 - 5 < 0, 2: 3 - 0.5 = 2.5, 3: 3 - 2.5 = 0.5 -> 2, then 3, then stop
+    assert seeds.tolist() == [1, 2, 3] and cov == 4
+    assert inf.max_coverage(rr, 4, 4, price=np.full(4, 100.0), unit=3.0)[0].size == 0
+    assert inf.max_coverage(rr, 4, 2)[0].tolist() == [0, 1]  # without prices: plain coverage
+
+
+def test_ris_for_net_npv_skips_kols_too_dear_to_pay_off():
+    """With the net_npv objective ris may buy fewer KOLs than the budget (select_seeds
+    accepts it); with prices far above any KOL's value it buys none, and with free KOLs
+    the full budget."""
+    g = barabasi_albert(2000, 3, np.random.default_rng(3))
+    base = {"funnel": {"kind": "aisas"}, "wom": {"mode": "retell"}, "economics": {"margin": 10.0}}
+    cheap = scenario(seeding={"strategy": "ris", "budget": 8, "objective": "net_npv", "kol_cost_base": 0.0,
+                              "kol_cost_rate": 0.0}, **base)
+    dear = scenario(seeding={"strategy": "ris", "budget": 8, "objective": "net_npv", "kol_cost_base": 1e9}, **base)
+    assert select_seeds(g, cheap, np.random.default_rng(1)).size == 8
+    assert select_seeds(g, dear, np.random.default_rng(1)).size == 0
+    adopters = scenario(seeding={"strategy": "ris", "budget": 8, "kol_cost_base": 1e9}, **base)
+    assert select_seeds(g, adopters, np.random.default_rng(1)).size == 8  # other objectives: the budget

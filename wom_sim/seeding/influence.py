@@ -39,6 +39,7 @@ import numpy as np
 
 from ..graphs.csr import CSRGraph, group_by_key, repeat_index, transpose
 from ..graphs.kernels import ranges, success_positions
+from ..model.metrics import kol_prices
 from ..model.theory import ICModel, ic_approximation
 from .progress import report
 
@@ -686,9 +687,15 @@ class _KeySet:
         return new.astype(np.int64, copy=False)
 
 
-def max_coverage(rr: RRSets, n: int, k: int, forced=()) -> tuple[np.ndarray, int, int]:
+def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None = None,
+                 unit: float = 1.0) -> tuple[np.ndarray, int, int]:
     """Greedy maximum coverage of the RR sets: the `forced` agents (the sentinels, which
     cover the hit sets) first, then k - len(forced) greedy picks (ties: lower id).
+
+    With `price` (each agent's price) the picks maximise the net value unit x (sets it
+    newly covers) - price instead, and stop before the first agent whose net value is
+    not positive: fewer than k when KOLs no longer pay for themselves (the net_npv
+    objective; the bound is then the plain coverage's).
 
     Vectorized: counts[u] = uncovered sets holding u, from a bincount; an inverted
     index (agent -> sets, a counting sort) finds the sets a pick covers, and only
@@ -720,11 +727,18 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=()) -> tuple[np.ndarray, int
             upper = min(upper, n_cov + int(np.partition(c, n - kk)[n - kk:].sum()))
         if len(seeds) < len(forced):
             u = forced[len(seeds)]
-        else:
+        elif price is None:
             c = counts.copy()
             if seeds:
                 c[np.asarray(seeds)] = -1
             u = int(np.argmax(c))
+        else:
+            net = unit * counts - price
+            if seeds:
+                net[np.asarray(seeds)] = -np.inf
+            u = int(np.argmax(net))
+            if not net[u] > 0:
+                break
         seeds.append(u)
         sets = sets_by_node[iptr[u]:iptr[u + 1]]
         sets = sets[~covered[sets]]
@@ -827,6 +841,7 @@ class IMMResult:
     coverage_upper: float = math.inf  # n * (upper bound on the best k-set coverage of the sample)
     method: str = "imm"
     ratio: float = math.nan           # OPIM-C's certified approximation ratio (nan for IMM)
+    sample: RRSets | None = None      # the final RR sets (OPIM-C: R1 and R2 together)
 
 
 def _sentinels(sampler: RRSampler, k: int, sentinel, times: dict[str, float]) -> list[int]:
@@ -926,7 +941,7 @@ def imm(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
     return IMMResult(seeds=seeds, rr_sets=drawn, theta=theta, lower_bound=lb,
                      spread_estimate=n * cov / final.n_sets, sentinel=sent, capped=capped,
                      eps_effective=eps_eff, times=times, visits=sampler.visits,
-                     sentinel_certified=bool(certified), coverage_upper=n * upper / final.n_sets)
+                     sentinel_certified=bool(certified), coverage_upper=n * upper / final.n_sets, sample=final)
 
 
 def opim_bounds(n: int, k: int, eps: float, delta: float) -> tuple[int, int, int, float]:
@@ -1018,7 +1033,7 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
                      capped=capped, eps_effective=min(eps_eff, 1.0), times=times,
                      visits=sampler.visits, sentinel_certified=ratio >= goal,
                      coverage_upper=n * upper / max(r1.n_sets, 1), method="opim-c",
-                     ratio=ratio)
+                     ratio=ratio, sample=RRSets.concat([r1, r2]))
 
 
 #: ris draws at least this many RR sets (OPIM-C's two samples together) even when the
@@ -1056,11 +1071,26 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
         res = imm(graph, ic, budget, rng, eps=eps, ell=ell, sentinel=sentinel)
     else:
         raise ValueError(f"ris method {method!r}: choose 'opim' or 'imm'")
+    seeds = res.seeds
+    if scenario is not None and scenario.seeding.objective == "net_npv" and res.sample is not None:
+        seeds = net_value_ranking(graph, scenario, res.sample, budget)
     LAST_STATS["ris"] = {"method": res.method, "rr_sets": res.rr_sets, "theta": res.theta,
                          "lower_bound": res.lower_bound, "spread_estimate": res.spread_estimate,
                          "sentinel": res.sentinel, "capped": res.capped, "eps": eps,
                          "eps_effective": res.eps_effective, "ratio": res.ratio,
                          "times": res.times, "visits": res.visits, "model": ic.description,
                          "sentinel_certified": res.sentinel_certified,
-                         "coverage_upper": res.coverage_upper}
-    return res.seeds
+                         "coverage_upper": res.coverage_upper, "kols": int(seeds.size)}
+    return seeds
+
+
+def net_value_ranking(graph: CSRGraph, scenario, rr: RRSets, budget: int) -> np.ndarray:
+    """KOLs for the net_npv objective: greedy on the RR sets by the value a KOL adds
+    (margin x the adopters it newly reaches, n / sets per covered set) minus its price
+    (metrics.kol_prices), stopping before the first that would not pay for itself: at
+    most `budget`, maybe none. The value leaves out discounting and counts a KOL's own
+    purchase (a KOL is an adopter, not a sale): both small against margin x reach."""
+    price = kol_prices(graph.out_degree(), scenario.seeding)
+    unit = float(scenario.economics.margin) * graph.n / max(rr.n_sets, 1)
+    seeds, _, _ = max_coverage(rr, graph.n, budget, price=price, unit=unit)
+    return seeds

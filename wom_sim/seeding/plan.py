@@ -68,7 +68,10 @@ def select_seeds(graph: CSRGraph, scenario: Any, rng: np.random.Generator) -> np
         seeds = np.asarray(strategy(name)(graph, budget, rng, scenario), dtype=np.int32)
     except ValueError as exc:  # the strategy cannot serve this scenario (size, mode): the user's to fix
         raise ScenarioError(f"{scenario.source}: seeding.strategy = {name!r}: {exc}") from None
-    if np.unique(seeds).size != seeds.size or seeds.size != budget:
+    # a strategy returns `budget` distinct agents, best first; for the net_npv objective
+    # it may return fewer: the KOLs that pay for themselves (ris does)
+    fewer_ok = scenario.seeding.objective == "net_npv" and seeds.size < budget
+    if np.unique(seeds).size != seeds.size or (seeds.size != budget and not fewer_ok):
         raise RuntimeError(f"strategy {name!r} returned {seeds.size} seeds "
                            f"({np.unique(seeds).size} distinct) for a budget of {budget}")
     if price is not None:
