@@ -560,3 +560,51 @@ def test_ris_for_net_npv_skips_kols_too_dear_to_pay_off():
     assert select_seeds(g, dear, np.random.default_rng(1)).size == 0
     adopters = scenario(seeding={"strategy": "ris", "budget": 8, "kol_cost_base": 1e9}, **base)
     assert select_seeds(g, adopters, np.random.default_rng(1)).size == 8  # other objectives: the budget
+
+
+def _timed_case(T: int):
+    g = barabasi_albert(1500, 3, np.random.default_rng(2))
+    sc = scenario(scenario={"steps": T}, funnel={"kind": "none"}, seeding={"kol_reach": 0.4},
+                  wom={"mode": "cascade", "active_steps": 1, "transmissibility": 0.12, "p_external": 0.0})
+    return g, sc, theory.ic_approximation(g, sc, timed=True)
+
+
+@pytest.mark.parametrize("T", [3, 5])
+def test_timed_greedy_objective_matches_ris_and_the_engine(T):
+    """The same seeds scored three ways agree within their errors: greedy's timed
+    live-edge worlds, ris's timed RR sets, and the engine's adopters by step T (the pure
+    one-step cascade without a funnel is the timed IC itself)."""
+    g, sc, model = _timed_case(T)
+    kols = np.array([0, 1, 2, 3, 4])
+    worlds = inf.TimedLiveEdgeSpread(g, model, 400, np.random.default_rng(7))
+    per_world = worlds.reach_per_world(kols)
+    w_mean, w_se = per_world.mean(), per_world.std(ddof=1) / math.sqrt(per_world.size)
+    assert worlds.spread(kols) == pytest.approx(w_mean)
+    rr = inf.RRSampler(g, model, np.random.default_rng(8)).sample(60_000)
+    est = g.n * inf._sets_meeting(rr, g.n, kols) / rr.n_sets
+    se_est = g.n * math.sqrt((est / g.n) * (1 - est / g.n) / rr.n_sets)
+    eng = engine(g, sc, kols)
+    sim = replicates(eng, 1500, seed=T)[:, -1, col(eng, "adopters")]
+    se_sim = sim.std() / math.sqrt(sim.size)
+    assert abs(w_mean - sim.mean()) < 4 * math.hypot(w_se, se_sim), (w_mean, sim.mean())
+    assert abs(est - sim.mean()) < 4 * math.hypot(se_est, se_sim), (est, sim.mean())
+
+
+def test_timed_celf_is_plain_greedy_and_bounded_by_the_unbounded_reach():
+    g, sc, model = _timed_case(5)
+    obj = inf.TimedLiveEdgeSpread(g, model, 60, np.random.default_rng(3))
+    bound = obj.singleton_bounds()
+    exact = np.array([obj.gain(u) for u in range(g.n)])
+    assert np.all(bound >= exact) and exact.max() > 60
+    lazy, plain = inf.celf(obj, 6), inf.plain_greedy(obj, 6)
+    assert np.array_equal(lazy.seeds, plain.seeds) and lazy.gains == pytest.approx(plain.gains)
+    assert obj.spread(lazy.seeds) == pytest.approx(lazy.spread)
+    # a later seed can make agents count by reaching them sooner: gains stay >= 0 and shrink
+    assert all(a >= b >= 0 for a, b in zip(lazy.gains, lazy.gains[1:]))
+
+
+def test_greedy_with_a_scenario_is_time_bounded():
+    g = barabasi_albert(800, 3, np.random.default_rng(5))
+    sc = scenario(scenario={"steps": 20}, funnel={"kind": "aisas"}, wom={"mode": "retell"})
+    seeds = strategy("greedy")(g, 4, np.random.default_rng(1), sc, samples=50)
+    assert seeds.size == 4 and "time-bounded" in inf.LAST_STATS["greedy"]["model"]

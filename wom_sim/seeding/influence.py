@@ -265,6 +265,128 @@ class LiveEdgeSpread:
         return counts
 
 
+class TimedLiveEdgeSpread(LiveEdgeSpread):
+    """LiveEdgeSpread on the time-bounded IC (model.timing, a HopTiming): besides its
+    live arcs, world r draws a telling delay for each live arc and a purchase time tau
+    for each agent, and a pair counts when it is reached in time: a KOL at once, an
+    agent that hears in step h when h + tau <= horizon (h <= horizon for the aware
+    objective). A KOL's followers hear in step 2 (first-hop-live arcs); a hearer tells
+    along its live arcs after tau + delay, heard one step later.
+
+    A pair counts for a seed set when some seed reaches it in time, so the objective is
+    still a union over seeds (monotone, submodular in each world) and CELF applies, and
+    the unbounded reach bounds it from above (:meth:`singleton_bounds` is inherited).
+    Unlike the unbounded case a covered pair cannot stop a search: a new seed may reach
+    it sooner, and its followers sooner still. So the committed seeds keep each pair's
+    earliest hearing step (`best`), and a search goes on through a pair only when it
+    gets there strictly earlier (a search in steps, from the horizon's first step up).
+    """
+
+    def __init__(self, graph: CSRGraph, model: ICModel, samples: int,
+                 rng: np.random.Generator, max_stored_arcs: int = 60_000_000) -> None:
+        super().__init__(graph, model, samples, rng, max_stored_arcs)
+        tm = model.timing
+        assert tm is not None, "a time-bounded model (ic_approximation(..., timed=True))"
+        self.timing = tm
+        N = self.n * self.R
+        # drawn after the worlds' arcs, so the arcs are those of the unbounded worlds
+        self.tau = np.searchsorted(tm.buy_cdf, rng.random(N), side="right").astype(np.int32)
+        self.delay = np.searchsorted(tm.tell_cdf, rng.random(self.live_dst.size), side="right").astype(np.int32)
+        self.need = np.zeros(N, dtype=np.int32) if tm.count_aware else self.tau
+        self._NEVER = np.iinfo(np.int32).max // 2
+        self._SEED = -(tm.horizon + 2)   # a KOL counts at once, whatever its tau
+        self.best = np.full(N, self._NEVER, dtype=np.int32)   # the committed seeds' earliest hearing step
+        self.arr = np.zeros(N, dtype=np.int32)                 # this search's
+
+    def reset(self) -> None:
+        super().reset()
+        self.best.fill(self._NEVER)
+
+    def _search(self, u: int) -> np.ndarray:
+        """The pairs that seed u reaches strictly earlier than the committed seeds do
+        (their steps in self.arr): KOL pairs first, then by hearing step."""
+        self.token += 1
+        T, first_read, token = self.timing.horizon, self.timing.first_read, self.token
+        mark, best, arr, scratch = self.mark, self.best, self.arr, self.scratch
+        start = (self.base + u).astype(np.int64)
+        start = start[self._SEED < best[start]]
+        mark[start] = token
+        arr[start] = self._SEED
+        found = [start]
+        buckets: list[list[np.ndarray]] = [[] for _ in range(T + 1)]
+        if first_read <= T:
+            buckets[first_read].append(self.first_dst[_ranges(self.first_ptr, start)].astype(np.int64))
+        for t in range(first_read, T + 1):
+            if not buckets[t]:
+                continue
+            x = np.concatenate(buckets[t]) if len(buckets[t]) > 1 else buckets[t][0]
+            buckets[t] = []
+            x = x[(mark[x] != token) & (t < best[x])]
+            if x.size > 1:  # each pair once
+                scratch[x] = np.arange(x.size, dtype=np.int32)
+                x = x[scratch[x] == np.arange(x.size, dtype=np.int32)]
+            if x.size == 0:
+                continue
+            mark[x] = token
+            arr[x] = t
+            found.append(x)
+            tell = x[t + self.tau[x] + 1 <= T]  # bought in time to be heard by the horizon
+            if tell.size == 0:
+                continue
+            starts = self.live_ptr[tell]
+            deg = self.live_ptr[tell + 1] - starts
+            arcs = ranges(starts, deg)
+            heard = t + np.repeat(self.tau[tell], deg) + self.delay[arcs] + 1
+            dst = self.live_dst[arcs].astype(np.int64)
+            ok = heard <= T
+            dst, heard = dst[ok], heard[ok]
+            if dst.size:
+                order = np.argsort(heard, kind="stable")
+                dst, heard = dst[order], heard[order]
+                cuts = np.flatnonzero(np.diff(heard)) + 1
+                for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [dst.size]))):
+                    buckets[int(heard[a])].append(dst[a:b])
+        return np.concatenate(found) if len(found) > 1 else found[0]
+
+    def _newly_counting(self, x: np.ndarray) -> np.ndarray:
+        T = self.timing.horizon
+        need = self.need[x]
+        return (self.arr[x] + need <= T) & (self.best[x] + need > T)
+
+    def gain(self, u: int) -> int:
+        self.evaluations += 1
+        return int(np.count_nonzero(self._newly_counting(self._search(int(u)))))
+
+    def add(self, u: int) -> int:
+        x = self._search(int(u))
+        new = int(np.count_nonzero(self._newly_counting(x)))
+        self.best[x] = self.arr[x]
+        self.covered += new
+        self.seeds.append(int(u))
+        return new
+
+    def _counting(self) -> np.ndarray:
+        return self.best + self.need <= self.timing.horizon
+
+    def spread(self, seeds) -> float:
+        saved = (self.best.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
+        self.reset()
+        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
+            self.add(int(u))
+        total = self.covered
+        self.best, self.token, self.covered, self.seeds, self.evaluations = saved
+        return total / self.R
+
+    def reach_per_world(self, seeds) -> np.ndarray:
+        saved = (self.best.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
+        self.reset()
+        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
+            self.add(int(u))
+        counts = np.bincount(np.flatnonzero(self._counting()) // self.n, minlength=self.R)
+        self.best, self.token, self.covered, self.seeds, self.evaluations = saved
+        return counts
+
+
 @dataclass
 class GreedyResult:
     seeds: np.ndarray
@@ -339,9 +461,11 @@ def _trivial(graph: CSRGraph, budget: int, name: str) -> np.ndarray | None:
 
 def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
                  samples: int = 200, model: ICModel | None = None,
-                 p: float | None = None) -> np.ndarray:
-    """CELF greedy on `samples` live-edge worlds of :func:`ic_approximation`; at most
-    20,000 agents (ValueError above: use ``ris``). Stats in LAST_STATS["greedy"]."""
+                 p: float | None = None, timed: bool | None = None) -> np.ndarray:
+    """CELF greedy on `samples` live-edge worlds of :func:`ic_approximation`, with a
+    scenario its time-bounded IC (what the KOLs make count by the horizon, as ris;
+    ``timed=False`` for the unbounded reach); at most 20,000 agents (ValueError above:
+    use ``ris``). Stats in LAST_STATS["greedy"]."""
     budget = _check_budget(graph, budget)
     if graph.n > GREEDY_MAX_AGENTS:
         raise ValueError(f"the greedy strategy keeps {samples} live-edge worlds of the whole "
@@ -352,8 +476,10 @@ def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenari
     if trivial is not None:
         return trivial
     t0 = time.perf_counter()
+    if model is None and scenario is not None and (timed is None or timed):
+        model = ic_approximation(graph, scenario, p=p, timed=True)
     ic = _model_for(graph, scenario, model, p)
-    obj = LiveEdgeSpread(graph, ic, samples, rng)
+    obj = (TimedLiveEdgeSpread if ic.timing is not None else LiveEdgeSpread)(graph, ic, samples, rng)
     t1 = time.perf_counter()
     res = celf(obj, budget)
     LAST_STATS["greedy"] = {"evaluations": res.evaluations, "samples": samples,
