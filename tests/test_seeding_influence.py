@@ -590,12 +590,13 @@ def test_timed_greedy_objective_matches_ris_and_the_engine(T):
     assert abs(est - sim.mean()) < 4 * math.hypot(se_est, se_sim), (est, sim.mean())
 
 
-def test_timed_celf_is_plain_greedy_and_bounded_by_the_unbounded_reach():
+def test_timed_celf_is_plain_greedy_from_bounds_by_the_horizon():
     g, sc, model = _timed_case(5)
     obj = inf.TimedLiveEdgeSpread(g, model, 60, np.random.default_rng(3))
     bound = obj.singleton_bounds()
     exact = np.array([obj.gain(u) for u in range(g.n)])
     assert np.all(bound >= exact) and exact.max() > 60
+    assert bound.sum() < 0.5 * inf.LiveEdgeSpread.singleton_bounds(obj).sum()  # the horizon's bound is tighter
     lazy, plain = inf.celf(obj, 6), inf.plain_greedy(obj, 6)
     assert np.array_equal(lazy.seeds, plain.seeds) and lazy.gains == pytest.approx(plain.gains)
     assert obj.spread(lazy.seeds) == pytest.approx(lazy.spread)
