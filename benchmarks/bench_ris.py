@@ -86,7 +86,7 @@ def main() -> None:
     model = inf.ICModel(first=a.p, p=a.p)
     # (name, function, keyword arguments): ris's default (OPIM-C, eps 0.02), OPIM-C at
     # the baseline's eps, and IMM at the baseline's eps (the RR-set sampler's own speed)
-    runs = [("opim", inf.opim, {"eps": 0.02, "min_rr_sets": inf.RIS_MIN_RR_SETS}),
+    runs = [("opim", inf.opim, {"eps": 0.02, "min_rr_sets": inf.RIS_MIN_RR_SETS_PER_KOL * a.k}),
             ("opim e=.1", inf.opim, {"eps": a.eps}), ("imm", inf.imm, {"eps": a.eps})]
     if a.compare:
         pilot_rng = np.random.default_rng(a.seed + 1)

@@ -609,3 +609,42 @@ def test_greedy_with_a_scenario_is_time_bounded():
     sc = scenario(scenario={"steps": 20}, funnel={"kind": "aisas"}, wom={"mode": "retell"})
     seeds = strategy("greedy")(g, 4, np.random.default_rng(1), sc, samples=50)
     assert seeds.size == 4 and "time-bounded" in inf.LAST_STATS["greedy"]["model"]
+
+
+@pytest.mark.parametrize("p_ext", [0.0, 0.01])
+def test_timed_ris_counts_advertising_exactly(p_ext):
+    """With advertising, a root counts anyway when an agent of its search hears an ad by
+    its deadline: RR set j is worth 1 - q_j and the sample's base holds the q_j. n (base
+    + weighted sets met) / sets matches the engine's adopters by step T, KOLs and ads
+    together (pure one-step cascade, where the timed IC is the engine's model)."""
+    g = barabasi_albert(3000, 3, np.random.default_rng(2))
+    kols = np.array([0, 1, 2, 3, 4])
+    T = 5
+    sc = scenario(scenario={"steps": T}, funnel={"kind": "none"}, seeding={"kol_reach": 0.4},
+                  wom={"mode": "cascade", "active_steps": 1, "transmissibility": 0.12, "p_external": p_ext})
+    model = theory.ic_approximation(g, sc, timed=True)
+    assert model.timing.p_external == p_ext
+    rr = inf.RRSampler(g, model, np.random.default_rng(9)).sample(60_000)
+    assert (rr.weights is None) == (p_ext == 0)
+    est = g.n * (rr.base + inf._sets_meeting(rr, g.n, kols)) / rr.n_sets
+    se_est = g.n * 0.5 / math.sqrt(rr.n_sets)  # a bounded variable: at most half a unit's sd
+    eng = engine(g, sc, kols)
+    sim = replicates(eng, 1500, seed=11)[:, -1, col(eng, "adopters")]
+    se_sim = sim.std() / math.sqrt(sim.size)
+    assert abs(est - sim.mean()) < 4 * math.hypot(se_est, se_sim), (est, sim.mean())
+    if p_ext:
+        none = g.n * rr.base / rr.n_sets  # no KOLs: the ads alone
+        eng0 = engine(g, sc, [])
+        sim0 = replicates(eng0, 1500, seed=12)[:, -1, col(eng0, "adopters")]
+        assert abs(none - sim0.mean()) < 4 * math.hypot(se_est, sim0.std() / math.sqrt(sim0.size))
+        assert 0 < rr.weights.min() < 1 and rr.weights.max() <= 1.0
+
+
+def test_weighted_coverage_picks_by_weight():
+    rr = inf.RRSets(np.array([0, 1, 2, 3]), np.array([0, 1, 1], dtype=np.int32), 0,
+                    np.array([0.9, 0.2, 0.3]), 1.6)
+    seeds, cov, upper = inf.max_coverage(rr, 2, 1)
+    assert seeds.tolist() == [0] and cov == pytest.approx(0.9) and upper == pytest.approx(0.9)
+    assert inf._sets_meeting(rr, 2, [1]) == pytest.approx(0.5)
+    both = inf.RRSets.concat([rr, inf.RRSets(np.array([0, 1]), np.array([1], dtype=np.int32))])
+    assert both.weights.tolist() == [0.9, 0.2, 0.3, 1.0] and both.base == pytest.approx(1.6)

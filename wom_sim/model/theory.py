@@ -48,7 +48,9 @@ class HopTiming:
     walked with its base advance probabilities; 0 without a funnel), and a follower it
     tells reads it in step h + tau + delay + 1, delay ~ ``tell_cdf``. An agent counts
     for the objective if it buys by the ``horizon`` (``count_aware``: if it reads a
-    message by then); KOLs count from step 0.
+    message by then); KOLs count from step 0. Advertising makes each agent hear with
+    ``p_external`` a step (from step 1), as a message would: ris then values covering a
+    root by the chance it would not count anyway.
     """
 
     horizon: int
@@ -56,6 +58,7 @@ class HopTiming:
     buy_cdf: np.ndarray   # P(tau <= t), t = 0 .. horizon
     tell_cdf: np.ndarray  # P(delay <= j), j = 0 .. horizon
     count_aware: bool = False
+    p_external: float = 0.0  # advertising: P(an agent first hears from an ad) each step
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,7 +242,7 @@ def hop_timing(scenario) -> HopTiming:
     tell = np.minimum(np.cumsum(pmf), 1.0)
     tell[t >= T] = 1.0
     return HopTiming(horizon=T, first_read=2, buy_cdf=buy, tell_cdf=tell,
-                     count_aware=scenario.seeding.objective == "aware")
+                     count_aware=scenario.seeding.objective == "aware", p_external=float(w.p_external))
 
 
 def purchase_cdf(advance, skip: float, horizon: int) -> np.ndarray:

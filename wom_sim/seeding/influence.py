@@ -551,10 +551,16 @@ def _in_arc_probs(graph: CSRGraph, model: ICModel):
 
 @dataclass
 class RRSets:
-    """RR sets that miss the sentinel set, as CSR (ptr, nodes), plus how many hit it."""
+    """RR sets that miss the sentinel set, as CSR (ptr, nodes), plus how many hit it.
+
+    With advertising in a time-bounded model, covering set j is worth ``weights[j]`` =
+    1 - q_j, q_j the chance that the root counts anyway (through an ad), and ``base`` is
+    the sum of the q_j: E[count | S] = n (base + weighted sets S meets) / sets."""
     ptr: np.ndarray
     nodes: np.ndarray
     n_hit: int = 0
+    weights: np.ndarray | None = None
+    base: float = 0.0
 
     @property
     def n_sets(self) -> int:
@@ -575,7 +581,12 @@ class RRSets:
             return parts[0]
         shift = np.cumsum([0] + [p.ptr[-1] for p in parts[:-1]])
         ptr = np.concatenate([parts[0].ptr[:1]] + [p.ptr[1:] + d for p, d in zip(parts, shift)])
-        return RRSets(ptr, np.concatenate([p.nodes for p in parts]), sum(p.n_hit for p in parts))
+        weights = None
+        if any(p.weights is not None for p in parts):
+            weights = np.concatenate([p.weights if p.weights is not None else np.ones(p.ptr.size - 1)
+                                      for p in parts])
+        return RRSets(ptr, np.concatenate([p.nodes for p in parts]), sum(p.n_hit for p in parts), weights,
+                      sum(p.base for p in parts))
 
 
 class RRSampler:
@@ -665,6 +676,8 @@ class RRSampler:
         members, done = self._keys, self._done
         members.reset()
         done.reset()
+        done_r: list[np.ndarray] = []
+        done_t: list[int] = []
         rid = np.arange(B, dtype=np.int64)
         roots = roots.astype(np.int64)
         members.insert(rid * n + roots)
@@ -672,8 +685,12 @@ class RRSampler:
         rho = np.full(B, T, dtype=np.int64) if tm.count_aware else T - self._tau(rid * n + roots)
         buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(T + 1)]
 
+        # an ad can reach an agent from step 1, a KOL's post from step `lo`: with ads,
+        # agents due by step 1 are searched too (for the ads only)
+        least = 1 if tm.p_external > 0 else lo
+
         def push(r: np.ndarray, v: np.ndarray, deadline: np.ndarray) -> None:
-            ok = deadline >= lo
+            ok = deadline >= least
             r, v, deadline = r[ok], v[ok], deadline[ok]
             if r.size == 0:
                 return
@@ -690,7 +707,7 @@ class RRSampler:
                 found_v.append(v[new])
 
         push(rid, roots, rho)
-        for t in range(T, lo - 1, -1):
+        for t in range(T, least - 1, -1):
             if not buckets[t]:
                 continue
             r = np.concatenate([x[0] for x in buckets[t]])
@@ -699,6 +716,10 @@ class RRSampler:
             new = done.insert(r * n + v)
             r, v = r[new], v[new]
             if r.size == 0:
+                continue
+            done_r.append(r)
+            done_t.append(t)
+            if t < lo:  # too late for any KOL's post, and for anyone telling it
                 continue
             owner, arc = _sample_arcs(self.tptr, v, self.p_in, self.pmax, self.rng)
             if owner.size:
@@ -714,7 +735,14 @@ class RRSampler:
         self.sets_drawn += B
         r_all, v_all = np.concatenate(found_r), np.concatenate(found_v)
         ptr, nodes, _ = group_by_key(B, r_all.astype(np.int32), v_all.astype(np.int32), None, np.int32)
-        return RRSets(ptr, nodes, 0)
+        if tm.p_external <= 0:
+            return RRSets(ptr, nodes, 0)
+        # advertising: the root counts anyway if some agent of the search gets an ad by its
+        # deadline (steps 1..rho, independently each step): P(none) = prod (1 - p)^rho
+        rho = np.repeat(np.array(done_t, dtype=np.float64), [x.size for x in done_r]) if done_r else np.zeros(0)
+        rs = np.concatenate(done_r) if done_r else np.zeros(0, dtype=np.int64)
+        missed = np.exp(np.bincount(rs, weights=rho, minlength=B) * math.log1p(-tm.p_external))
+        return RRSets(ptr, nodes, 0, missed, float((1.0 - missed).sum()))
 
     def _batch(self, roots: np.ndarray) -> RRSets:
         if self.timing is not None:
@@ -849,7 +877,7 @@ class _KeySet:
 
 
 def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None = None,
-                 unit: float = 1.0) -> tuple[np.ndarray, int, int]:
+                 unit: float = 1.0) -> tuple[np.ndarray, float, float]:
     """Greedy maximum coverage of the RR sets: the `forced` agents (the sentinels, which
     cover the hit sets) first, then k - len(forced) greedy picks (ties: lower id).
 
@@ -867,12 +895,13 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
     """
     nodes = rr.nodes
     n_sets = rr.ptr.size - 1
+    w = rr.weights  # None: every set counts 1
     set_of = repeat_index(np.diff(rr.ptr), np.int32 if n_sets < 2**31 - 1 else np.int64)
     iptr, sets_by_node = _inverted_index(n, nodes, set_of)
-    counts = np.diff(iptr)
+    counts = np.diff(iptr) if w is None else np.bincount(nodes, weights=w[set_of], minlength=n)
     del set_of
     covered = np.zeros(n_sets, dtype=bool)
-    n_cov = rr.n_hit
+    n_cov: float = rr.n_hit
     seeds: list[int] = []
     forced = [int(u) for u in forced][:k]
     kk = min(k, n)
@@ -885,7 +914,7 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
             c = counts.copy()
             if seeds:
                 c[np.asarray(seeds, dtype=np.int64)] = 0
-            upper = min(upper, n_cov + int(np.partition(c, n - kk)[n - kk:].sum()))
+            upper = min(upper, n_cov + np.partition(c, n - kk)[n - kk:].sum())
         if len(seeds) < len(forced):
             u = forced[len(seeds)]
         elif price is None:
@@ -906,15 +935,23 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
         if sets.size == 0:
             continue
         covered[sets] = True
-        n_cov += sets.size
         members = nodes[_ranges(rr.ptr, sets)]
+        if w is not None:  # weighted: each member loses its set's weight
+            n_cov += float(w[sets].sum())
+            counts -= np.bincount(members, weights=np.repeat(w[sets], rr.ptr[sets + 1] - rr.ptr[sets]),
+                                  minlength=n)
+            continue
+        n_cov += sets.size
         if members.size > n // 8:
             counts -= np.bincount(members, minlength=n)
         else:
             np.subtract.at(counts, members, 1)
     counts[np.asarray(seeds, dtype=np.int64)] = 0
-    final = n_cov + int(np.partition(counts, n - kk)[n - kk:].sum()) if kk else n_cov
-    return np.asarray(seeds, dtype=np.int32), n_cov, int(min(upper, final))
+    final = n_cov + np.partition(counts, n - kk)[n - kk:].sum() if kk else n_cov
+    bound = min(upper, final)
+    if w is None:
+        return np.asarray(seeds, dtype=np.int32), int(n_cov), int(bound)
+    return np.asarray(seeds, dtype=np.int32), float(n_cov), float(bound)
 
 
 def _inverted_index(n: int, nodes: np.ndarray, set_of: np.ndarray
@@ -936,13 +973,18 @@ def _top_by_count(rr: RRSets, n: int, m: int) -> np.ndarray:
     return cand[np.lexsort((cand, -counts[cand]))]
 
 
-def _sets_meeting(rr: RRSets, n: int, nodes) -> int:
+def _sets_meeting(rr: RRSets, n: int, nodes) -> float:
+    """The sets that `nodes` meet (hit sets included), each counted with its weight."""
     mark = np.zeros(n, dtype=bool)
     mark[np.asarray(nodes, dtype=np.int64)] = True
     sizes = np.diff(rr.ptr)
     m = mark[rr.nodes]
-    hits = np.logical_or.reduceat(m, rr.ptr[:-1][sizes > 0]) if m.size else np.zeros(0, bool)
-    return int(hits.sum()) + rr.n_hit
+    hits = np.zeros(sizes.size, dtype=bool)
+    if m.size:
+        hits[sizes > 0] = np.logical_or.reduceat(m, rr.ptr[:-1][sizes > 0])
+    if rr.weights is None:
+        return int(hits.sum()) + rr.n_hit
+    return float(rr.weights[hits].sum()) + rr.n_hit
 
 
 def choose_sentinel(pilot: RRSets, n: int, k: int, slack: float = 1.25) -> list[int]:
@@ -1100,7 +1142,7 @@ def imm(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
     times["total"] = time.perf_counter() - t0
     eps_eff = eps if not capped else eps * math.sqrt(theta / max(final.n_sets, 1))
     return IMMResult(seeds=seeds, rr_sets=drawn, theta=theta, lower_bound=lb,
-                     spread_estimate=n * cov / final.n_sets, sentinel=sent, capped=capped,
+                     spread_estimate=n * (cov + final.base) / final.n_sets, sentinel=sent, capped=capped,
                      eps_effective=eps_eff, times=times, visits=sampler.visits,
                      sentinel_certified=bool(certified), coverage_upper=n * upper / final.n_sets, sample=final)
 
@@ -1190,18 +1232,20 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
     eps_eff = max(1 - 1 / math.e - ratio, 0.0)
     return IMMResult(seeds=seeds, rr_sets=sampler.sets_drawn, theta=r1.n_sets + r2.n_sets,
                      lower_bound=n * lower,
-                     spread_estimate=n * cov2 / max(r2.n_sets, 1), sentinel=sent,
+                     spread_estimate=n * (cov2 + r2.base) / max(r2.n_sets, 1), sentinel=sent,
                      capped=capped, eps_effective=min(eps_eff, 1.0), times=times,
                      visits=sampler.visits, sentinel_certified=ratio >= goal,
                      coverage_upper=n * upper / max(r1.n_sets, 1), method="opim-c",
                      ratio=ratio, sample=RRSets.concat([r1, r2]))
 
 
-#: ris draws at least this many RR sets (OPIM-C's two samples together) even when the
-#: certificate holds sooner: on kol_launch at 100k agents and 50 KOLs, the 11.5k sets
-#: that certified left the seeds 1.5% below top-degree's adopters, 185k brought them
-#: level (benchmarks/notes/ris.md); they cost ~2 s there
-RIS_MIN_RR_SETS = 100_000
+#: ris draws at least this many RR sets per KOL of the budget (OPIM-C's two samples
+#: together) even when the certificate holds sooner: the seeds' quality rests on the
+#: sample's ranking of the last KOLs. On kol_launch at 100k agents and 50 KOLs, the 11.5k
+#: sets that certified left the seeds 1.5% below top-degree's adopters and ris's result
+#: moved by about 150 adopters from one sample of ~185k to another; 200k-400k keep it
+#: level (benchmarks/notes/ris.md and seeding.md)
+RIS_MIN_RR_SETS_PER_KOL = 4_000
 
 
 def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
@@ -1213,11 +1257,9 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     (``ic_approximation(..., timed=True)``: what the KOLs make count by the scenario's
     last step, the planner's horizon; ``timed=False`` for the unbounded reach).
 
-    OPIM-C stops as soon as its two samples certify 1 - 1/e - eps, which on BA 1M took
-    60k RR sets where IMM drew 2.07M (benchmarks/notes/ris.md); eps 0.02 rather than
-    0.1 costs nothing there (the same round certifies both) and, on kol_launch at 20k
-    agents and 50 KOLs, doubles the sample and brings the seeds from 1% below top-degree
-    to level with it. Stats in LAST_STATS["ris"]."""
+    OPIM-C stops once its two samples certify 1 - 1/e - eps (on BA 1M: 60k RR sets
+    where IMM drew 2.07M, benchmarks/notes/ris.md) and it holds RIS_MIN_RR_SETS_PER_KOL
+    sets per KOL. Stats in LAST_STATS["ris"]."""
     budget = _check_budget(graph, budget)
     trivial = _trivial(graph, budget, "ris")
     if trivial is not None:
@@ -1227,7 +1269,7 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     ic = _model_for(graph, scenario, model, p)
     if method == "opim":
         res = opim(graph, ic, budget, rng, eps=eps, delta=float(graph.n) ** -ell, sentinel=sentinel,
-                   min_rr_sets=RIS_MIN_RR_SETS)
+                   min_rr_sets=RIS_MIN_RR_SETS_PER_KOL * budget)
     elif method == "imm":
         res = imm(graph, ic, budget, rng, eps=eps, ell=ell, sentinel=sentinel)
     else:
