@@ -298,10 +298,35 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
         self._SEED = -(tm.horizon + 2)   # a KOL counts at once, whatever its tau
         self.best = np.full(N, self._NEVER, dtype=np.int32)   # the committed seeds' earliest hearing step
         self.arr = np.zeros(N, dtype=np.int32)                 # this search's
+        # advertising: each pair's first ad, a step from 1 on with p_external (kept by the horizon)
+        p_ext = tm.p_external
+        if p_ext > 0:
+            first = np.ceil(np.log1p(-rng.random(N)) / math.log1p(-p_ext)).astype(np.int64)
+            self.ad_pairs = np.flatnonzero((first >= 1) & (first <= tm.horizon))
+            self.ad_steps = first[self.ad_pairs]
+        else:
+            self.ad_pairs = self.ad_steps = np.zeros(0, dtype=np.int64)
+        self.baseline = 0
+        self.reset()
 
     def reset(self) -> None:
+        """No seed; with advertising, the pairs the ads make count come first (their
+        cascades too): a seed's gain is what it adds to them, as in the engine."""
         super().reset()
         self.best.fill(self._NEVER)
+        self.baseline = 0
+        if self.ad_pairs.size:
+            self.token += 1
+            T = self.timing.horizon
+            buckets: list[list[np.ndarray]] = [[] for _ in range(T + 1)]
+            order = np.argsort(self.ad_steps, kind="stable")
+            pairs, steps = self.ad_pairs[order], self.ad_steps[order]
+            cuts = np.flatnonzero(np.diff(steps)) + 1
+            for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [pairs.size]))):
+                buckets[int(steps[a])].append(pairs[a:b])
+            x = self._walk(buckets, [], 1)
+            self.best[x] = self.arr[x]
+            self.baseline = int(np.count_nonzero(self._counting()))
 
     def singleton_bounds(self) -> np.ndarray:
         """An upper bound on every agent's gain with no seed committed, by the horizon:
@@ -342,16 +367,23 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
         (their steps in self.arr): KOL pairs first, then by hearing step."""
         self.token += 1
         T, first_read, token = self.timing.horizon, self.timing.first_read, self.token
-        mark, best, arr, scratch = self.mark, self.best, self.arr, self.scratch
+        mark, best, arr = self.mark, self.best, self.arr
         start = (self.base + u).astype(np.int64)
         start = start[self._SEED < best[start]]
         mark[start] = token
         arr[start] = self._SEED
-        found = [start]
         buckets: list[list[np.ndarray]] = [[] for _ in range(T + 1)]
         if first_read <= T:
             buckets[first_read].append(self.first_dst[_ranges(self.first_ptr, start)].astype(np.int64))
-        for t in range(first_read, T + 1):
+        return self._walk(buckets, [start], first_read)
+
+    def _walk(self, buckets: list[list[np.ndarray]], found: list[np.ndarray], t0: int) -> np.ndarray:
+        """The search in steps from the pairs heard in each bucket (step t: buckets[t])
+        from step t0 on, in the current token: a pair is taken at its earliest step, and
+        only where that is earlier than the committed seeds' (self.best)."""
+        T, token = self.timing.horizon, self.token
+        mark, best, arr, scratch = self.mark, self.best, self.arr, self.scratch
+        for t in range(t0, T + 1):
             if not buckets[t]:
                 continue
             x = np.concatenate(buckets[t]) if len(buckets[t]) > 1 else buckets[t][0]
@@ -408,7 +440,7 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
         self.reset()
         for u in np.unique(np.asarray(seeds, dtype=np.int64)):
             self.add(int(u))
-        total = self.covered
+        total = self.covered + self.baseline
         self.best, self.token, self.covered, self.seeds, self.evaluations = saved
         return total / self.R
 
