@@ -1278,6 +1278,9 @@ def opim(graph: CSRGraph, model: ICModel, k: int, rng: np.random.Generator, *,
 #: moved by about 150 adopters from one sample of ~185k to another; 200k-400k keep it
 #: level (benchmarks/notes/ris.md and seeding.md)
 RIS_MIN_RR_SETS_PER_KOL = 4_000
+#: ... and never asks for more than this many on that account (a money budget counted at
+#: the cheapest price can ask for thousands of KOLs)
+RIS_MIN_RR_SETS_CAP = 400_000
 
 
 def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
@@ -1301,7 +1304,7 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     ic = _model_for(graph, scenario, model, p)
     if method == "opim":
         res = opim(graph, ic, budget, rng, eps=eps, delta=float(graph.n) ** -ell, sentinel=sentinel,
-                   min_rr_sets=RIS_MIN_RR_SETS_PER_KOL * budget)
+                   min_rr_sets=min(RIS_MIN_RR_SETS_PER_KOL * budget, RIS_MIN_RR_SETS_CAP))
     elif method == "imm":
         res = imm(graph, ic, budget, rng, eps=eps, ell=ell, sentinel=sentinel)
     else:
