@@ -145,7 +145,7 @@ def _print_comparison(cmp, elapsed: float) -> None:
             v = cmp.value(s, b)
             row = [mean_pm(*v[m]) for m in ("extra_adopters", "npv_gain", "expansion", "acceleration")]
             ros = v["return_on_spend"]
-            row.append("n/a (no cost)" if ros[0] != ros[0] else mean_pm(ros[0], ros[1], ros[2], ",.1f") + "x")
+            row.append("n/a (no cost)" if math.isnan(ros[0]) else mean_pm(ros[0], ros[1], ros[2], ",.1f") + "x")
             value.add_row(f"{b:g}", s, *row)
     console.print(value)
     print_interval_note(console, cmp.replicates, cells)

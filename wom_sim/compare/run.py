@@ -210,10 +210,10 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
     rankings: dict[str, tuple[np.ndarray, float]] = {}  # strategy -> (ranking at the largest budget, seconds)
 
     def pick(point: Point) -> np.ndarray | None:
-        psc = point.scenario
-        graph = cache.graph(psc)
         if point.values == no_kols:
             return np.zeros(0, dtype=np.int32)
+        psc = point.scenario
+        graph = cache.graph(psc)
         name = psc.seeding.strategy
         key = (name, point.values[budget_key])
         fixed_strategy = not STRATEGIES[name].per_replicate
@@ -255,8 +255,7 @@ def compare_seeding(scenario: Scenario | dict | str | Path, out: str | Path,
     out = Path(out)
     cmp = Comparison(out, [], budgets, strategies, choices, money=money, unit=sc.scenario.unit,
                      steps=sc.scenario.steps, degrees=cache.graph(points[0].scenario).out_degree(),
-                     objective=sc.seeding.objective)
-    cmp.economics = sc.economics
+                     objective=sc.seeding.objective, economics=sc.economics)
     for p in points:
         res = RunResult.load(out / "points" / p.folder)
         key = NO_KOLS if p.values == no_kols else (p.scenario.seeding.strategy, p.values[budget_key])

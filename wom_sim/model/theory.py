@@ -26,7 +26,7 @@ live-edge world, so spread is monotone and submodular.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -163,17 +163,19 @@ def ic_approximation(graph: CSRGraph, scenario=None, *, p: float | None = None,
                          "the telling modes (retell, cascade); wom.mode = 'bass' has no "
                          "telling: use the degree or random strategy")
     b, terms = sharer_probability(scenario, timed)
-    if timed:
-        model = ic_approximation(graph, scenario, p=p, first=first)
-        scale = b / model.terms["b"] if model.terms.get("b") else 1.0
-        from dataclasses import replace
-        timing = hop_timing(scenario)
-        desc = model.description + f", by step {timing.horizon} (time-bounded)"
-        return replace(model, p=None if model.p is None else (float(p) if p is not None else model.p * scale),
-                       node_p=None if model.node_p is None else model.node_p * scale,
-                       arc_p=None if model.arc_p is None else model.arc_p * scale,
-                       terms={**model.terms, **terms, "b": b, "timed": True}, description=desc, timing=timing)
-    terms = {**terms, "b": b}
+    model = _later_hops(graph, scenario, b, {**terms, "b": b}, kol_reach, p)
+    if not timed:
+        return model
+    timing = hop_timing(scenario)
+    return replace(model, terms={**model.terms, "timed": True}, timing=timing,
+                   description=model.description + f", by step {timing.horizon} (time-bounded)")
+
+
+def _later_hops(graph: CSRGraph, scenario, b: float, terms: dict, kol_reach: float,
+                p: float | None) -> ICModel:
+    """The IC of ic_approximation given b = P(a hearer becomes a positive sharer):
+    later hops b * tell (or ``p`` when given)."""
+    w = scenario.wom
     if p is not None:
         return ICModel(first=kol_reach, p=float(p), terms={**terms, "p_override": float(p)},
                        description=f"IC, first hop {kol_reach:g}, later hops p = {p:g}")
@@ -221,7 +223,6 @@ def hop_timing(scenario) -> HopTiming:
     w, T = scenario.wom, int(scenario.scenario.steps)
     f = build_funnel(scenario.funnel)
     start = 0 if f.realtime_share else 1
-    t = np.arange(T + 1)
     if f.is_contagion:
         buy = np.ones(T + 1)
     else:
@@ -240,7 +241,7 @@ def hop_timing(scenario) -> HopTiming:
         pmf = np.zeros(T + 1)
         np.add.at(pmf, np.minimum(start + j // int(w.tells_per_step), T), pj)
     tell = np.minimum(np.cumsum(pmf), 1.0)
-    tell[t >= T] = 1.0
+    tell[T] = 1.0  # delays past the horizon are all the same: too late
     return HopTiming(horizon=T, first_read=2, buy_cdf=buy, tell_cdf=tell,
                      count_aware=scenario.seeding.objective == "aware", p_external=float(w.p_external))
 

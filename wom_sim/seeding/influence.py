@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,10 +53,26 @@ GREEDY_MAX_AGENTS = 20_000
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
 
 
-def _model_for(graph: CSRGraph, scenario, model: ICModel | None, p: float | None) -> ICModel:
+def _model_for(graph: CSRGraph, scenario, model: ICModel | None, p: float | None,
+               timed: bool | None = None) -> ICModel:
+    """The given model, else the scenario's IC: time-bounded with a scenario unless
+    ``timed`` is False (greedy and ris judge seeds at the scenario's horizon)."""
     if model is not None:
         return model
-    return ic_approximation(graph, scenario, p=p)
+    return ic_approximation(graph, scenario, p=p, timed=scenario is not None and timed is not False)
+
+
+def _by_step(steps: np.ndarray, *arrays: np.ndarray) -> Iterator[tuple[int, list[np.ndarray]]]:
+    """The integer-bucket queue of the timed searches: `arrays` (aligned with `steps`)
+    split into runs of one step each, ascending: (step, the arrays' slices)."""
+    if steps.size == 0:
+        return
+    order = np.argsort(steps, kind="stable")
+    steps = steps[order]
+    parts = [x[order] for x in arrays]
+    cuts = np.flatnonzero(np.diff(steps)) + 1
+    for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [steps.size]))):
+        yield int(steps[a]), [x[a:b] for x in parts]
 
 
 # ============================================================================ sampling
@@ -245,24 +262,38 @@ class LiveEdgeSpread:
         self.seeds.append(int(u))
         return int(new.size)
 
+    #: pairs that count with no seed (advertising, in the timed worlds)
+    baseline = 0
+
+    def _counting(self) -> np.ndarray:
+        """Which (world, agent) pairs the committed seeds make count."""
+        return self.mark == self._COVERED
+
+    def _state(self) -> tuple:
+        return (self.mark.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
+
+    def _set_state(self, state: tuple) -> None:
+        self.mark, self.token, self.covered, self.seeds, self.evaluations = state
+
+    def _with_seeds(self, seeds, measure):
+        """measure() with exactly `seeds` committed; the committed state is kept."""
+        saved = self._state()
+        self.reset()
+        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
+            self.add(int(u))
+        try:
+            return measure()
+        finally:
+            self._set_state(saved)
+
     def spread(self, seeds) -> float:
         """Mean reach of a seed set over the worlds (does not change the committed state)."""
-        saved = (self.mark.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
-        self.reset()
-        total = sum(self.add(u) for u in np.unique(np.asarray(seeds, dtype=np.int64)))
-        self.mark, self.token, self.covered, self.seeds, self.evaluations = saved
-        return total / self.R
+        return self._with_seeds(seeds, lambda: (self.covered + self.baseline) / self.R)
 
     def reach_per_world(self, seeds) -> np.ndarray:
         """|reach(S)| in each world (for the exact-estimator test)."""
-        saved = (self.mark.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
-        self.reset()
-        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
-            self.add(u)
-        counts = np.bincount(np.flatnonzero(self.mark == self._COVERED) // self.n,
-                             minlength=self.R)
-        self.mark, self.token, self.covered, self.seeds, self.evaluations = saved
-        return counts
+        return self._with_seeds(seeds, lambda: np.bincount(np.flatnonzero(self._counting()) // self.n,
+                                                            minlength=self.R))
 
 
 class TimedLiveEdgeSpread(LiveEdgeSpread):
@@ -319,11 +350,8 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
             self.token += 1
             T = self.timing.horizon
             buckets: list[list[np.ndarray]] = [[] for _ in range(T + 1)]
-            order = np.argsort(self.ad_steps, kind="stable")
-            pairs, steps = self.ad_pairs[order], self.ad_steps[order]
-            cuts = np.flatnonzero(np.diff(steps)) + 1
-            for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [pairs.size]))):
-                buckets[int(steps[a])].append(pairs[a:b])
+            for step, (pairs,) in _by_step(self.ad_steps, self.ad_pairs):
+                buckets[step].append(pairs)
             x = self._walk(buckets, [], 1)
             self.best[x] = self.arr[x]
             self.baseline = int(np.count_nonzero(self._counting()))
@@ -407,12 +435,8 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
             dst = self.live_dst[arcs].astype(np.int64)
             ok = heard <= T
             dst, heard = dst[ok], heard[ok]
-            if dst.size:
-                order = np.argsort(heard, kind="stable")
-                dst, heard = dst[order], heard[order]
-                cuts = np.flatnonzero(np.diff(heard)) + 1
-                for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [dst.size]))):
-                    buckets[int(heard[a])].append(dst[a:b])
+            for step, (d,) in _by_step(heard, dst):
+                buckets[step].append(d)
         return np.concatenate(found) if len(found) > 1 else found[0]
 
     def _newly_counting(self, x: np.ndarray) -> np.ndarray:
@@ -435,23 +459,11 @@ class TimedLiveEdgeSpread(LiveEdgeSpread):
     def _counting(self) -> np.ndarray:
         return self.best + self.need <= self.timing.horizon
 
-    def spread(self, seeds) -> float:
-        saved = (self.best.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
-        self.reset()
-        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
-            self.add(int(u))
-        total = self.covered + self.baseline
-        self.best, self.token, self.covered, self.seeds, self.evaluations = saved
-        return total / self.R
+    def _state(self) -> tuple:
+        return (self.best.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
 
-    def reach_per_world(self, seeds) -> np.ndarray:
-        saved = (self.best.copy(), self.token, self.covered, list(self.seeds), self.evaluations)
-        self.reset()
-        for u in np.unique(np.asarray(seeds, dtype=np.int64)):
-            self.add(int(u))
-        counts = np.bincount(np.flatnonzero(self._counting()) // self.n, minlength=self.R)
-        self.best, self.token, self.covered, self.seeds, self.evaluations = saved
-        return counts
+    def _set_state(self, state: tuple) -> None:
+        self.best, self.token, self.covered, self.seeds, self.evaluations = state
 
 
 @dataclass
@@ -543,9 +555,7 @@ def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenari
     if trivial is not None:
         return trivial
     t0 = time.perf_counter()
-    if model is None and scenario is not None and (timed is None or timed):
-        model = ic_approximation(graph, scenario, p=p, timed=True)
-    ic = _model_for(graph, scenario, model, p)
+    ic = _model_for(graph, scenario, model, p, timed)
     obj = (TimedLiveEdgeSpread if ic.timing is not None else LiveEdgeSpread)(graph, ic, samples, rng)
     t1 = time.perf_counter()
     res = celf(obj, budget)
@@ -723,14 +733,8 @@ class RRSampler:
 
         def push(r: np.ndarray, v: np.ndarray, deadline: np.ndarray) -> None:
             ok = deadline >= least
-            r, v, deadline = r[ok], v[ok], deadline[ok]
-            if r.size == 0:
-                return
-            order = np.argsort(deadline, kind="stable")
-            r, v, deadline = r[order], v[order], deadline[order]
-            cuts = np.flatnonzero(np.diff(deadline)) + 1
-            for a, b in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [r.size]))):
-                buckets[int(deadline[a])].append((r[a:b], v[a:b]))
+            for step, (rs, vs) in _by_step(deadline[ok], r[ok], v[ok]):
+                buckets[step].append((rs, vs))
 
         def member(r: np.ndarray, v: np.ndarray) -> None:
             new = members.insert(r * n + v)
@@ -1299,9 +1303,7 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     trivial = _trivial(graph, budget, "ris")
     if trivial is not None:
         return trivial
-    if model is None and scenario is not None and (timed is None or timed):
-        model = ic_approximation(graph, scenario, p=p, timed=True)
-    ic = _model_for(graph, scenario, model, p)
+    ic = _model_for(graph, scenario, model, p, timed)
     if method == "opim":
         res = opim(graph, ic, budget, rng, eps=eps, delta=float(graph.n) ** -ell, sentinel=sentinel,
                    min_rr_sets=min(RIS_MIN_RR_SETS_PER_KOL * budget, RIS_MIN_RR_SETS_CAP))

@@ -12,6 +12,7 @@ from ..catalogs import STRATEGIES
 from ..errors import ScenarioError
 from ..graphs.csr import CSRGraph
 from ..graphs.io import agent_label
+from ..model.metrics import kol_cost as metrics_kol_cost
 from ..model.metrics import kol_prices
 from ..streams import stream
 
@@ -44,8 +45,7 @@ def kol_rows(graph: CSRGraph, scenario: Any, picks: list[tuple[int | None, np.nd
 
 def kol_cost(graph: CSRGraph, scenario: Any, kols: np.ndarray) -> float:
     """What a set of KOLs costs under the scenario's price model."""
-    kols = np.asarray(kols, dtype=np.int64)
-    return float(prices(graph, scenario)[kols].sum()) if kols.size else 0.0
+    return metrics_kol_cost(graph.out_degree()[np.asarray(kols, dtype=np.int64)], scenario.seeding)
 
 
 def select_seeds(graph: CSRGraph, scenario: Any, rng: np.random.Generator) -> np.ndarray:
