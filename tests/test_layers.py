@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("results",),                                       # RunResult (save, load)
     ("execution",),                                     # memory guard, cache, executors, run
     ("sweep",),                                         # grids (the machinery the features share)
-    ("compare", "response", "teach", "ui"),             # features: own run, table and figures
+    ("compare", "response", "fit", "teach", "ui"),      # features: own run, table and figures
     ("cli",),                                           # click commands: parse, call, print
     ("__init__", "__main__"),                           # the public API
 ]

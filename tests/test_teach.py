@@ -226,7 +226,8 @@ def test_bundled_scenarios_ship_with_the_package():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "wom_sim").rglob("__init__.py")}
     assert set(cfg["packages"]) == on_disk | {"wom_sim.bundled"}
-    assert cfg["package-dir"]["wom_sim.bundled"] == "scenarios" and cfg["package-data"]["wom_sim.bundled"] == ["*.toml"]
+    assert cfg["package-dir"]["wom_sim.bundled"] == "scenarios"
+    assert cfg["package-data"]["wom_sim.bundled"] == ["*.toml", "data/*.csv"]  # the fit's example data too
     for name in bundled.CLASSROOM.values():
         path = bundled.bundled_path(name)
         assert path.is_file() and path.read_bytes() == (ROOT / "scenarios" / name).read_bytes()

@@ -16,6 +16,7 @@ The public API, for notebooks and scripts::
     run_sweep                   a [sweep] grid, resumable, on local processes or Dask
     compare_seeding             which KOLs to pay: strategies x budgets, paired with random
     bench_response              response policies x delays against no response
+    fit_scenario, FitResult     calibrate parameters to observed series (ABC-SMC), forecast
 
 The heavy parts load on first use, so `import wom_sim` stays fast; the rules of the
 model are documented in docs/model.md.
@@ -32,13 +33,15 @@ from .scenario import Scenario, load_scenario
 if TYPE_CHECKING:
     from .compare import compare_seeding
     from .execution import run
+    from .fit import FitResult, fit_scenario
     from .response import bench_response
     from .results import RunResult
     from .sweep import run_sweep
 
 #: names loaded on first use -> the module that defines them
 _LAZY = {"run": "wom_sim.execution", "RunResult": "wom_sim.results", "run_sweep": "wom_sim.sweep",
-         "compare_seeding": "wom_sim.compare", "bench_response": "wom_sim.response"}
+         "compare_seeding": "wom_sim.compare", "bench_response": "wom_sim.response",
+         "fit_scenario": "wom_sim.fit", "FitResult": "wom_sim.fit"}
 
 
 def __getattr__(name: str) -> Any:
@@ -51,5 +54,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["load_scenario", "Scenario", "run", "RunResult", "CSRGraph", "run_sweep", "compare_seeding",
-           "bench_response", "WomSimError", "ScenarioError", "GraphInputError", "MemoryBudgetError",
-           "__version__"]
+           "bench_response", "fit_scenario", "FitResult", "WomSimError", "ScenarioError", "GraphInputError",
+           "MemoryBudgetError", "__version__"]

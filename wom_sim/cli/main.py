@@ -7,6 +7,7 @@ parts they run inside their bodies, so `wom-sim --help` and `validate` start fas
     common.py   error handling, --set loading, grid options, progress bars
     run.py      run, validate, defaults, graph
     grid.py     sweep, compare-seeding, bench-response
+    fit.py      fit
     teach.py    teach
     ui.py       ui (the interactive page; Solara loads only in the server process)
 """
@@ -17,6 +18,7 @@ import os
 import click
 
 from ..policies.base import PLUGINS_ENV
+from .fit import fit_cmd
 from .grid import bench_response_cmd, compare_seeding_cmd, sweep
 from .run import defaults, graph, run, validate
 from .teach import teach
@@ -40,6 +42,7 @@ def main(allow_plugins: bool) -> None:
     wom-sim compare-seeding SCENARIO --strategies degree,ris --budget 10,50
     wom-sim bench-response SCENARIO --delays 0,1,2,4,8 --policies fixed_delay,capacity:C=5
     wom-sim teach compare                      AISAS vs SICAS in class: figures and a handout
+    wom-sim fit SCENARIO --data OBS.csv --fit wom.p_external=0.0005:0.05   calibrate, forecast
     """
     if allow_plugins:  # the environment carries it to worker processes too
         os.environ[PLUGINS_ENV] = "1"
@@ -47,7 +50,8 @@ def main(allow_plugins: bool) -> None:
 
 
 
-for command in (run, teach, sweep, validate, defaults, graph, compare_seeding_cmd, bench_response_cmd, ui):
+for command in (run, teach, sweep, validate, defaults, graph, compare_seeding_cmd, bench_response_cmd,
+                fit_cmd, ui):
     main.add_command(command)
 
 

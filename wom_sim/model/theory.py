@@ -9,6 +9,7 @@ and the percolation view of the response delay. One place for every approximatio
     delay_transmissibility         T(delay): a complainer's transmissibility under a response
     threshold_T                    the bond-percolation threshold <k>/(<k^2> - <k>)
     delay_theory                   T(d) per delay and the critical delay (bench-response)
+    bass_cdf                       the Bass model's closed form F(t) (the fit's baseline)
 
 Live-edge formulation of the IC surrogate (the exact objective greedy and ris estimate).
 Each arc a draws one uniform U_a. It is *live* (later hop) if U_a < p_a and *first-hop
@@ -433,3 +434,17 @@ def delay_theory(scenario: Any, degrees: np.ndarray, delays: list[int], erdos_re
         out["T_c_erdos_renyi"] = 1.0 / c
         out["critical_delay_erdos_renyi"] = critical(1.0 / c)
     return out
+
+
+def bass_cdf(t: np.ndarray | float, p: float, q: float) -> np.ndarray:
+    """The Bass (1969) model's share of the market adopted by time t, in closed form:
+    F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}), F(0) = 0. The continuous-time
+    solution of dF/dt = (p + q F)(1 - F); wom-sim's `mode = "bass"` runs the discrete
+    recursion F_{t+1} = F_t + (p + q F_t)(1 - F_t), which it approaches for small p + q.
+
+    >>> round(float(bass_cdf(10.0, 0.03, 0.38)), 4)
+    0.8128
+    """
+    t = np.asarray(t, dtype=np.float64)
+    e = np.exp(-(p + q) * np.maximum(t, 0.0))
+    return (1.0 - e) / (1.0 + (q / p) * e)
