@@ -86,7 +86,8 @@ def _print_fit(res, elapsed: float) -> None:
              f"up to {u.one} {res.train_until}")
     table = Table(title=title)
     for col in ("parameter", "estimate (median)", "90% interval", "prior", "identified?"):
-        table.add_column(col, justify="left" if col in ("parameter", "identified?") else "right")
+        table.add_column(col, justify="left" if col in ("parameter", "identified?") else "right",
+                         no_wrap=col in ("parameter", "90% interval"))
     for k, p in res.params.items():
         pr = p.prior
         table.add_row(k, _num(p.estimate), f"[{_num(p.ci90[0])}, {_num(p.ci90[1])}]",

@@ -8,6 +8,7 @@ and the percolation view of the response delay. One place for every approximatio
     uniform_transmissibility       one p for the scenario (degree_discount's surrogate)
     delay_transmissibility         T(delay): a complainer's transmissibility under a response
     threshold_T                    the bond-percolation threshold <k>/(<k^2> - <k>)
+    outbreak_size                  the share a large outbreak reaches at transmissibility T
     delay_theory                   T(d) per delay and the critical delay (bench-response)
     bass_cdf                       the Bass model's closed form F(t) (the fit's baseline)
 
@@ -410,6 +411,33 @@ def threshold_T(degrees: np.ndarray) -> float:
     return m1 / (m2 - m1) if m2 > m1 else math.inf
 
 
+def outbreak_size(degrees: np.ndarray, T: float) -> float:
+    """The share of agents a large outbreak reaches in bond percolation with
+    transmissibility T on a configuration-model graph of these degrees (Newman 2002):
+    u = G1(1 - T + T u), S = 1 - G0(1 - T + T u), solved by fixed-point iteration from
+    u = 0. Zero at or below the threshold.
+
+    >>> round(outbreak_size(np.random.default_rng(0).poisson(10, 200_000), 0.2), 2)  # ER c = 10
+    0.8
+    """
+    k = np.bincount(np.asarray(degrees, dtype=np.int64)).astype(np.float64)
+    pk = k / k.sum()
+    ks = np.arange(pk.size, dtype=np.float64)
+    mean = float((ks * pk).sum())
+    if mean == 0 or T <= 0:
+        return 0.0
+    qk = (ks[1:] * pk[1:]) / mean  # excess degree distribution: q_{k-1} = k p_k / <k>
+    u = 0.0
+    for _ in range(10_000):
+        x = 1 - T + T * u
+        new = float(np.polyval(qk[::-1], x))
+        if abs(new - u) < 1e-12:
+            u = new
+            break
+        u = new
+    return max(0.0, 1.0 - float(np.polyval(pk[::-1], 1 - T + T * u)))
+
+
 def delay_theory(scenario: Any, degrees: np.ndarray, delays: list[int], erdos_renyi: bool = False) -> dict[str, Any]:
     """Percolation view of the response delay in cascade mode: T(d) for each delay, the
     generating-function threshold and the smallest delay that crosses it (and 1/c on an
@@ -427,7 +455,9 @@ def delay_theory(scenario: Any, degrees: np.ndarray, delays: list[int], erdos_re
         return next((d for d in range(0, max(delays) * 4 + 64) if T(d) > Tc), None)
 
     Tc_gf = threshold_T(degrees)
-    out: dict[str, Any] = {"T_by_delay": {d: T(d) for d in delays}, "T_c_generating_function": Tc_gf,
+    out: dict[str, Any] = {"T_by_delay": {d: T(d) for d in delays},
+                           "outbreak_by_delay": {d: outbreak_size(degrees, T(d)) for d in delays},
+                           "T_c_generating_function": Tc_gf,
                            "critical_delay_generating_function": critical(Tc_gf)}
     if erdos_renyi:
         c = float(np.mean(degrees))
