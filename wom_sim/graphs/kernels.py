@@ -350,6 +350,32 @@ def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Dra
     return owner, _targets(graph, tellers, owner, offset)
 
 
+def weak_tie_hits(n: int, tellers: np.ndarray, ties: int, prob: float, draws: Draws | np.random.Generator,
+                  rep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weak ties (docs/model.md section 4.5): each teller (a local agent id, of replicate
+    rep[i]) meets `ties` strangers this step, each a uniformly random other agent of the
+    n, drawn anew every step (with replacement), and each hears with `prob`. Returns
+    (owner, target) like bernoulli_arcs, owners ascending. Draws, per replicate: `ties`
+    uniforms per teller (who hears), then one per hearer (who it is).
+
+    >>> from wom_sim.streams import Draws, stream
+    >>> o, tg = weak_tie_hits(100, np.array([3, 7]), 50, 1.0, Draws([stream(0, 2, 0)]))
+    >>> o.size, bool((tg[o == 0] != 3).all() and (tg < 100).all())
+    (100, True)
+    """
+    draws = as_draws(draws)
+    tellers = np.asarray(tellers, dtype=np.int64)
+    k = tellers.size
+    if k == 0 or ties <= 0 or prob <= 0 or n < 2:
+        return _EMPTY, np.zeros(0, dtype=np.int32)
+    hit = draws.uniform_for(rep, k, each=ties).reshape(k, ties) < prob
+    owner = np.nonzero(hit)[0]
+    v = draws.uniform_for(None if rep is None else rep[owner], owner.size)
+    target = np.minimum((v * (n - 1)).astype(np.int64), n - 2)
+    target += target >= tellers[owner]  # never the teller itself
+    return owner, target.astype(np.int32)
+
+
 def accumulate(targets: np.ndarray, negative: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inbox: the distinct receivers with their counts of positive and negative messages.
 

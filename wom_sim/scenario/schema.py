@@ -310,6 +310,10 @@ class WomSpec(_Section):
                                                 "override).")
     active_steps: int = Field(1, ge=1, le=10_000_000,
                               description="cascade: steps a sharer stays active (1 = classic independent cascade).")
+    weak_ties_per_step: int = Field(0, ge=0, le=1_000,
+                                    description="cascade: strangers each teller also meets per step, drawn anew every "
+                                                "step (weak ties, Goldenberg et al. 2001); each hears with "
+                                                "transmissibility.")
 
 
 class SeedingSpec(_Section):
@@ -405,6 +409,10 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
+        if self.wom.weak_ties_per_step and self.wom.mode != "cascade":
+            raise ValueError(f"wom.weak_ties_per_step = {self.wom.weak_ties_per_step} needs wom.mode = \"cascade\" "
+                             f"(weak ties are contacts a teller meets each step; retell plans and Bass adoption "
+                             f"do not meet strangers); set it to 0 or use cascade mode")
         n = self.graph.n_nodes()
         if n is not None:
             if self.seeding.budget > n:

@@ -115,6 +115,15 @@ class ConsumerAgent(FixedAgent):
             return [o for o, w in zip(self.followers, self.follower_weights) if rand() < w]
         return [o for o in self.followers if rand() < p]
 
+    def meet_strangers(self, ties: int, p: float) -> list[ConsumerAgent]:
+        """Weak ties: `ties` uniformly random other agents met this step (with
+        replacement, drawn anew each step), each hearing with probability p."""
+        m = self.model
+        rand = self.random.random
+        hits = sum(1 for _ in range(ties) if rand() < p)
+        return [m.consumers[i + (i >= self.node)] for i in (min(int(rand() * (m.n - 1)), m.n - 2)
+                                                             for _ in range(hits))]
+
     # ---------------------------------------------------------------- 1-2. receiving
     def open_inbox(self) -> None:
         """Start of a step: last step's messages become this step's news."""
@@ -225,6 +234,8 @@ class ConsumerAgent(FixedAgent):
         m = self.model
         if m.cascade:
             heard = self.reach_followers(m.wom.transmissibility, weighted=True)
+            if m.wom.weak_ties_per_step:
+                heard += self.meet_strangers(m.wom.weak_ties_per_step, m.wom.transmissibility)
             self.tells_left -= 1
         else:
             c = min(self.tells_left, m.wom.tells_per_step)

@@ -56,6 +56,8 @@ def ic_ineligible(sc: Any, graph: CSRGraph | None = None) -> str | None:
         return "active_steps is not 1"
     if w.p_external > 0:
         return "advertising (p_external > 0)"
+    if w.weak_ties_per_step:
+        return "weak ties (wom.weak_ties_per_step > 0)"
     if sc.seeding.initial_complainers:
         return "initial complainers"
     if sc.response.policy not in _INERT_POLICIES:

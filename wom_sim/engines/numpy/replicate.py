@@ -41,7 +41,15 @@ import numpy as np
 
 from ...funnels import Funnel
 from ...graphs.csr import CSRGraph
-from ...graphs.kernels import accumulate, bernoulli_arcs, distinct_neighbours, gap_positions, ranges, repeat_index
+from ...graphs.kernels import (
+    accumulate,
+    bernoulli_arcs,
+    distinct_neighbours,
+    gap_positions,
+    ranges,
+    repeat_index,
+    weak_tie_hits,
+)
 from ...model import rules
 from ...policies import EngineView, make_policy
 from ...streams import Draws
@@ -530,6 +538,12 @@ class Batch:
                                deg=self.e.out_degree[loc])
         return o, self.to_rows(tg, o, rep)
 
+    def _weak(self, tellers: np.ndarray, ties: int, prob: float) -> tuple[np.ndarray, np.ndarray]:
+        """weak_tie_hits for agent rows: (owner index, target row)."""
+        loc, rep = self.local(tellers), self.rep_of(tellers)
+        o, tg = weak_tie_hits(self.n, loc, ties, prob, self.draws, rep)
+        return o, self.to_rows(tg, o, rep)
+
     def _count_messages(self, tg: np.ndarray, is_neg: np.ndarray | None) -> None:
         allm = self.per_rep(tg)
         nn = self.per_rep(np.compress(is_neg, tg)) if is_neg is not None else 0
@@ -562,6 +576,9 @@ class Batch:
         if tellers.size:
             if self.plans is None:  # cascade: one independent trial per out-arc
                 o, tg = self._arcs(tellers, w.transmissibility, use_weights=g.weights is not None)
+                if w.weak_ties_per_step:  # and per stranger met this step (weak ties)
+                    o2, tg2 = self._weak(tellers, w.weak_ties_per_step, w.transmissibility)
+                    o, tg = np.concatenate([o, o2]), np.concatenate([tg, tg2])
                 self.tells_left[tellers] -= 1
             else:  # retell: the next tells_per_step people of each sharer's plan
                 if self.plans.used > _Plans.COMPACT_FROM:  # every live plan: this step's tellers, next step's
