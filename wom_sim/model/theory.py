@@ -9,6 +9,7 @@ and the percolation view of the response delay. One place for every approximatio
     delay_transmissibility         T(delay): a complainer's transmissibility under a response
     threshold_T                    the bond-percolation threshold <k>/(<k^2> - <k>)
     outbreak_size                  the share a large outbreak reaches at transmissibility T
+    large_outbreak_probability     P(one seed of degree k starts a large outbreak)
     delay_theory                   T(d) per delay and the critical delay (bench-response)
     bass_cdf                       the Bass model's closed form F(t) (the fit's baseline)
 
@@ -411,31 +412,49 @@ def threshold_T(degrees: np.ndarray) -> float:
     return m1 / (m2 - m1) if m2 > m1 else math.inf
 
 
-def outbreak_size(degrees: np.ndarray, T: float) -> float:
-    """The share of agents a large outbreak reaches in bond percolation with
-    transmissibility T on a configuration-model graph of these degrees (Newman 2002):
-    u = G1(1 - T + T u), S = 1 - G0(1 - T + T u), solved by fixed-point iteration from
-    u = 0. Zero at or below the threshold.
-
-    >>> round(outbreak_size(np.random.default_rng(0).poisson(10, 200_000), 0.2), 2)  # ER c = 10
-    0.8
-    """
+def _branch_miss(degrees: np.ndarray, T: float) -> tuple[float, np.ndarray]:
+    """u, the probability that an arc followed from an agent does not lead to the giant
+    cluster of bond percolation at transmissibility T (u = G1(1 - T + T u), smallest root,
+    by fixed-point iteration from 0), and the degree distribution p_k."""
     k = np.bincount(np.asarray(degrees, dtype=np.int64)).astype(np.float64)
     pk = k / k.sum()
     ks = np.arange(pk.size, dtype=np.float64)
     mean = float((ks * pk).sum())
     if mean == 0 or T <= 0:
-        return 0.0
+        return 1.0, pk
     qk = (ks[1:] * pk[1:]) / mean  # excess degree distribution: q_{k-1} = k p_k / <k>
     u = 0.0
     for _ in range(10_000):
-        x = 1 - T + T * u
-        new = float(np.polyval(qk[::-1], x))
+        new = float(np.polyval(qk[::-1], 1 - T + T * u))
         if abs(new - u) < 1e-12:
-            u = new
-            break
+            return new, pk
         u = new
+    return u, pk
+
+
+def outbreak_size(degrees: np.ndarray, T: float) -> float:
+    """The share of agents a large outbreak reaches in bond percolation with
+    transmissibility T on a configuration-model graph of these degrees (Newman 2002):
+    u = G1(1 - T + T u), S = 1 - G0(1 - T + T u). Zero at or below the threshold.
+
+    >>> round(outbreak_size(np.random.default_rng(0).poisson(10, 200_000), 0.2), 2)  # ER c = 10
+    0.8
+    """
+    u, pk = _branch_miss(degrees, T)
     return max(0.0, 1.0 - float(np.polyval(pk[::-1], 1 - T + T * u)))
+
+
+def large_outbreak_probability(degrees: np.ndarray, T: float, k: int | np.ndarray) -> float | np.ndarray:
+    """The probability that one seed of degree k starts a large outbreak (a global
+    cascade) in bond percolation: 1 - (1 - T + T u)^k, u as in outbreak_size. On average
+    over seeds drawn at random it equals outbreak_size on an undirected graph.
+
+    >>> deg = np.random.default_rng(0).poisson(10, 200_000)
+    >>> round(float(large_outbreak_probability(deg, 0.12, 25)), 2)
+    0.62
+    """
+    u, _ = _branch_miss(degrees, T)
+    return 1.0 - (1 - T + T * u) ** np.asarray(k, dtype=np.float64)
 
 
 def delay_theory(scenario: Any, degrees: np.ndarray, delays: list[int], erdos_renyi: bool = False) -> dict[str, Any]:
