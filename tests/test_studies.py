@@ -86,3 +86,20 @@ def test_influentials_start_global_cascades_only_modestly_more_often(tmp_path):
         assert row["multiplier"][2] < f["degree_advantage"]
     assert rows[-1]["multiplier"][2] < rows[0]["multiplier"][1]
     assert (tmp_path / "watts_dodds.png").stat().st_size > 0
+
+
+def test_the_npv_of_bad_news_grows_with_weak_ties(tmp_path):
+    """Goldenberg, Libai, Moldovan & Muller 2007: the NPV lost grows with the disappointed
+    share; with weak ties it grows faster than the share itself (multiplier's 95% interval
+    above 1 at every share), and weak ties make every level of disappointment cost more
+    (paired 95% interval above 0)."""
+    f = _study("npv_bad_news").run(tmp_path)
+    qs = f["shares"]
+    for w, row in f["by_weak_ties"].items():
+        lost = [row[f"lost_share_q{q}"][0] for q in qs]
+        assert lost == sorted(lost) and lost[0] > 0, (w, lost)
+    weak = f["by_weak_ties"]["3"]
+    for q in qs:
+        assert weak[f"multiplier_q{q}"][1] > 1
+        assert f[f"weak_ties_add_q{q}"][1] > 0
+    assert (tmp_path / "npv_bad_news.png").stat().st_size > 0
