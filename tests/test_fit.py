@@ -202,6 +202,12 @@ def test_same_numbers_for_any_workers_and_after_an_interruption(tmp_path):
     two = wom_sim.fit_scenario(TINY, obs, ["wom.p_external=0.001:0.1"], tmp_path / "two", workers=2, **kw)
     for f in ("posterior.csv", "forecast.csv"):
         assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes()
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        wom_sim.fit_scenario(TINY, obs, ["wom.p_external=0.001:0.1"], tmp_path / "dask",
+                             scheduler=cluster.scheduler_address, **kw)
+    assert (tmp_path / "dask" / "posterior.csv").read_bytes() == (tmp_path / "one" / "posterior.csv").read_bytes()
     calls = [0]
 
     def stop_after_a_generation(done, total):

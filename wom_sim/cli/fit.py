@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import WomSimError
-from .common import fail, friendly, load, set_option, shown, slug, with_bar
+from .common import Terminated, fail, friendly, load, set_option, shown, slug, with_bar
 
 
 @click.command("fit")
@@ -62,9 +62,10 @@ def fit_cmd(scenario: str, data: str, params: tuple[str, ...], train_steps: int 
             sc, data, list(params), out, train_steps=train_steps, particles=particles, generations=generations,
             max_simulations=max_simulations, workers=workers or default_workers(), scheduler=scheduler,
             resume=resume, force=force, plots=sc.output.plots, progress=progress))
-    except KeyboardInterrupt:
-        fail(f"interrupted: the finished generations are saved in {out}/fit-state.json. Run the same command "
-             f"with --resume to finish the fit.", 130)
+    except KeyboardInterrupt as exc:
+        how, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        fail(f"{how}: the finished generations are saved in {out}/fit-state.json. Run the same command "
+             f"with --resume to finish the fit.", code)
         return
     if not quiet:
         _print_fit(res, time.perf_counter() - t0)
