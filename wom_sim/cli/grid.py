@@ -173,27 +173,40 @@ def _print_comparison(cmp, elapsed: float) -> None:
 @click.option("--delays", help="Comma list of response delays in steps (default 0,1,2,4,8,16).")
 @click.option("--policies",
               help="Comma list, parameters after colons: fixed_delay,capacity:C=5:queue=by_reach,threshold:X=20.")
+@click.option("--teams", help="Compare named teams of [response.teams] instead (each with its own delay, detection, "
+                              "costs, backfire), e.g. --teams in_house,agency.")
 @grid_options
 @friendly
-def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, out_dir: str | None, sets,
-                       workers: int | None, scheduler: str | None, resume: bool, force: bool, quiet: bool) -> None:
+def bench_response_cmd(scenario: str, delays: str | None, policies: str | None, teams: str | None,
+                       out_dir: str | None, sets, workers: int | None, scheduler: str | None, resume: bool,
+                       force: bool, quiet: bool) -> None:
     """How fast is fast enough? Every policy x response delay, with common random numbers.
 
     \b
-    Writes DIR/response.csv (policy, delay, metric, mean, ci_low, ci_high), plots (the
-    phase-transition figure, negative messages over time, cost against benefit) and the
-    sweep folders behind them (so --resume works). A no-response baseline runs once.
+    Writes DIR/response.csv (policy, delay, metric, mean, ci_low, ci_high), break_even.csv
+    (per policy: the delay with the best net NPV and the slowest within its interval),
+    plots (the phase-transition figure, negative messages over time, cost against
+    benefit) and the sweep folders behind them (so --resume works). A no-response
+    baseline runs once. --teams compares the scenario's named response teams instead.
     """
-    from ..response import bench_response, parse_delays, parse_policies
+    from ..errors import WomSimError
+    from ..response import bench_response, parse_delays, parse_policies, parse_teams
     sc, out, workers = grid_setup(scenario, sets, out_dir, "response", workers, resume, force)
+    if teams is not None and (delays is not None or policies is not None):
+        raise WomSimError("--teams compares teams at their own delays and policies; drop --delays and --policies "
+                          "(or drop --teams to sweep delays)")
     specs = parse_policies(policies)
     dlist = parse_delays(delays)
+    tlist = parse_teams(teams, sc) if teams is not None else None
     t0 = time.perf_counter()
-    bench = run_grid("policies x delays", out, quiet, lambda progress: bench_response(
-        sc, out, specs, dlist, workers=workers, scheduler=scheduler, resume=resume, force=force,
+    bench = run_grid("teams" if tlist else "policies x delays", out, quiet, lambda progress: bench_response(
+        sc, out, specs, dlist, teams=tlist, workers=workers, scheduler=scheduler, resume=resume, force=force,
         plots=sc.output.plots, progress=progress))
     if not quiet:
-        _print_response(bench, time.perf_counter() - t0)
+        if bench.teams:
+            _print_teams(bench, sc, time.perf_counter() - t0)
+        else:
+            _print_response(bench, time.perf_counter() - t0)
 
 
 def _print_response(bench, elapsed: float) -> None:
@@ -201,11 +214,11 @@ def _print_response(bench, elapsed: float) -> None:
     from rich.table import Table
 
     from ..model.metrics import metric_ci
-    from ..response import BASELINE, largest_rise
+    from ..response import BASELINE, break_even, largest_rise
     from ..stats import MIN_REPLICATES
     console = Console()
     u = bench.unit
-    columns = ["negative_reach", "rejected", "adopters", "npv", "responses"]
+    columns = ["negative_reach", "rejected", "adopters", "npv", "responses", "net_npv"]
     idx = [bench.metrics.index(m) for m in columns]
     base = bench.finals[(BASELINE, 0)]
     shown_cells: list[str] = []
@@ -239,6 +252,15 @@ def _print_response(bench, elapsed: float) -> None:
             text = (f"no jump in negative reach: its largest rise, {r.rise:+,.0f} agents {between}, is within the "
                     f"noise ({paired} includes 0)")
         console.print(f"  {text}", highlight=False, soft_wrap=True)
+        b = break_even(bench, p.label)
+        if b is not None and math.isfinite(b.lo):
+            if b.slowest == b.best:
+                console.print(f"  break-even: answer after {u.count(b.best)} (the best net NPV); every slower delay "
+                              f"loses net NPV beyond the noise", highlight=False, soft_wrap=True)
+            else:
+                console.print(f"  break-even: net NPV is best answering after {u.count(b.best)}; answering after "
+                              f"{u.count(b.slowest)} is the slowest within its 95% interval (it gives up "
+                              f"{b.gap:+,.0f} [{b.lo:+,.0f}, {b.hi:+,.0f}] net NPV)", highlight=False, soft_wrap=True)
     print_interval_note(console, bench.replicates, shown_cells)
     th = bench.theory
     if th:
@@ -249,6 +271,46 @@ def _print_response(bench, elapsed: float) -> None:
         if "T_c_erdos_renyi" in th:
             console.print(f"  Erdős–Rényi threshold 1/c = {th['T_c_erdos_renyi']:.4f}: critical delay "
                           f"{_delay(th['critical_delay_erdos_renyi'], u)}", highlight=False)
+    console.print(f"wrote {bench.out}/response.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
+
+
+def _print_teams(bench, sc, elapsed: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..model.metrics import metric_ci
+    from ..response import BASELINE
+    from ..stats import mean_ci
+    console = Console()
+    u = bench.unit
+    columns = ["negative_reach", "rejected", "adopters", "npv", "response_cost", "net_npv"]
+    idx = [bench.metrics.index(m) for m in columns]
+    table = Table(title=f"Response teams: final metrics after {u.count(sc.scenario.steps)} (mean ± 95% half-width; "
+                        f"common random numbers)")
+    table.add_column("team", justify="left")
+    table.add_column(f"delay ({u.many})", justify="right")
+    for m in columns:
+        table.add_column(m.replace("_", " ").replace("npv", "NPV"), justify="right")
+    keys = [(BASELINE, 0)] + list(bench.teams.items())
+    cells: list[str] = []
+    for name, d in keys:
+        row = []
+        for i, m in zip(idx, columns):
+            mean, lo, hi = metric_ci(bench.finals[(name, d)][:, i], m)
+            row.append(mean_pm(float(mean), float(lo), float(hi)))
+        cells += row
+        table.add_row("no response" if name == BASELINE else name, "—" if name == BASELINE else str(d), *row)
+    console.print(table)
+    i = bench.metrics.index("net_npv")
+    best = max(bench.teams, key=lambda t: float(bench.finals[(t, bench.teams[t])][:, i].mean()))
+    for t, d in bench.teams.items():
+        if t == best:
+            continue
+        gap, lo, hi = mean_ci(bench.finals[(best, bench.teams[best])][:, i] - bench.finals[(t, d)][:, i])
+        verdict = ("beyond the noise" if math.isfinite(lo) and lo > 0 else "within the noise")
+        console.print(f"  {best} beats {t} by {gap:+,.0f} net NPV [{lo:+,.0f}, {hi:+,.0f}] (paired 95% interval: "
+                      f"{verdict})", highlight=False, soft_wrap=True)
+    print_interval_note(console, bench.replicates, cells)
     console.print(f"wrote {bench.out}/response.csv and plots ({elapsed:.1f} s)", highlight=False, soft_wrap=True)
 
 

@@ -45,12 +45,12 @@ def make_graph(sc: Scenario, workers: int = 1) -> CSRGraph:
 
 def check_population(sc: Scenario, graph: CSRGraph) -> None:
     """KOLs and complainers must fit in the graph (known only once an edge list is read)."""
-    need = sc.seeding.budget + sc.seeding.initial_complainers
+    need = sc.seeding.budget + sc.seeding.complainer_count
     if sc.seeding.budget_money <= 0 and need > graph.n:
-        raise ScenarioError(f"{sc.source}: seeding.budget + seeding.initial_complainers = {need} exceeds the "
+        raise ScenarioError(f"{sc.source}: seeding.budget + the initial complainers = {need} exceeds the "
                             f"{graph.n:,} agents of the graph; lower them or use a bigger graph")
-    if sc.seeding.initial_complainers > graph.n:
-        raise ScenarioError(f"{sc.source}: seeding.initial_complainers = {sc.seeding.initial_complainers} exceeds "
+    if sc.seeding.complainer_count > graph.n:
+        raise ScenarioError(f"{sc.source}: {sc.seeding.complainer_count} initial complainers exceed "
                             f"the {graph.n:,} agents of the graph")
 
 
@@ -131,7 +131,7 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     >>> res = wom_sim.run({"scenario": {"steps": 10, "replicates": 4, "seed": 1},
     ...                    "graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 8}})
     >>> res.summary["n_agents"], res.series.shape
-    (1000, (4, 11, 22))
+    (1000, (4, 11, 23))
     """
     global _WORKER
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

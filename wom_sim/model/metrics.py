@@ -22,7 +22,7 @@ COUNTERS = ["aware", "adopters", "new_adopters", "negative_reach", "new_pos_mess
 #: the metrics of every run, before one `stage_<name>` per stage code (docs/model.md section 8)
 BASE_METRICS = ["aware", "adopters", "new_adopters", "rejected", "negative_reach",
                 "pos_messages", "neg_messages", "new_pos_messages", "new_neg_messages",
-                "responses", "new_responses", "net_sentiment", "npv", "net_npv"]
+                "responses", "new_responses", "net_sentiment", "npv", "net_npv", "response_cost"]
 
 #: metrics shown in the terminal table of `wom-sim run`
 HEADLINE = ["adopters", "aware", "negative_reach", "rejected", "npv"]
@@ -34,7 +34,7 @@ def label(metric: str) -> str:
 
 def unit(metric: str) -> str:
     """The unit a metric is counted in, for axis labels and tables."""
-    if metric in ("npv", "net_npv"):
+    if metric in ("npv", "net_npv", "response_cost"):
         return "currency units"
     if metric.endswith("messages"):
         return "messages"
@@ -96,6 +96,25 @@ def npv(new_adopters: np.ndarray, economics: Any) -> np.ndarray:
     return np.cumsum(new * economics.margin * discount_factors(new.shape[-1] - 1, economics), axis=-1)
 
 
+def monitoring_cost_per_step(response: Any) -> float:
+    """What monitoring costs a step: monitoring_cost_per_step x detect_prob ^ exponent (a
+    flat fee at exponent 0), nothing when the firm does not respond (policy "none")."""
+    if response is None or response.policy == "none":
+        return 0.0
+    return float(response.monitoring_cost_per_step * response.detect_prob ** response.monitoring_cost_exponent)
+
+
+def response_cost(new_responses: np.ndarray, economics: Any, response: Any) -> np.ndarray:
+    """Cumulative discounted cost of answering after each step: sum over steps s >= 1 of
+    (cost_per_response x responses made in s + monitoring cost of a step) x (1 + r)^-s."""
+    new = np.asarray(new_responses, dtype=np.float64)
+    if response is None:
+        return np.zeros_like(new)
+    per = response.cost_per_response * new + monitoring_cost_per_step(response)
+    per[..., 0] = 0.0  # step 0 is the launch: nobody has been watched or answered yet
+    return np.cumsum(per * discount_factors(new.shape[-1] - 1, economics), axis=-1)
+
+
 def net_sentiment(pos: Any, neg: Any) -> Any:
     """(pos - neg) / (pos + neg) over the messages sent so far; 0 before any."""
     pos = np.asarray(pos, dtype=np.float64)
@@ -105,11 +124,14 @@ def net_sentiment(pos: Any, neg: Any) -> Any:
         return np.where(tot > 0, (pos - neg) / np.where(tot > 0, tot, 1.0), 0.0)
 
 
-def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0) -> np.ndarray:
+def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0, response: Any = None
+          ) -> np.ndarray:
     """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters);
     with leading axes (a batch: (B, steps + 1, counters)), one table per leading index.
     `spend`: what the replicate's KOLs cost (:func:`kol_cost`; one number per leading
-    index, or one for all), paid at launch: net_npv = npv - spend at every step.
+    index, or one for all), paid at launch. `response`: the [response] section, whose
+    costs make response_cost (:func:`response_cost`). net_npv = npv - spend -
+    response_cost at every step.
 
     >>> from wom_sim.funnels import no_funnel
     >>> from types import SimpleNamespace
@@ -119,8 +141,8 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0
     >>> out = table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0))
     >>> out[:, metric_names(f).index("npv")].tolist()
     [0.0, 20.0, 30.0]
-    >>> table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0), spend=25.0)[:, -1 - len(f.code_names())].tolist()
-    [-25.0, -5.0, 5.0]
+    >>> table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0), spend=25.0)[:, metric_names(f).index("net_npv")]
+    array([-25.,  -5.,   5.])
     """
     counters = np.asarray(counters, dtype=np.float64)
     c = {name: counters[..., i] for i, name in enumerate(COUNTERS)}
@@ -135,7 +157,8 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0
         "responses": np.cumsum(c["new_responses"], axis=-1), "new_responses": c["new_responses"],
         "net_sentiment": net_sentiment(pos, neg), "npv": npv(c["new_adopters"], economics),
     }
-    derived["net_npv"] = derived["npv"] - np.asarray(spend, dtype=np.float64)[..., None]
+    derived["response_cost"] = response_cost(c["new_responses"], economics, response)
+    derived["net_npv"] = derived["npv"] - np.asarray(spend, dtype=np.float64)[..., None] - derived["response_cost"]
     return np.concatenate([np.stack([derived[m] for m in BASE_METRICS], axis=-1), stages], axis=-1)
 
 

@@ -6,14 +6,18 @@ from .run import (
     BASELINE,
     RESPONSE_CSV,
     Bench,
+    BreakEven,
     PolicySpec,
     Rise,
     bench_response,
+    break_even,
     jump,
     largest_rise,
     parse_delays,
     parse_policies,
+    parse_teams,
+    points_of,
 )
 
-__all__ = ["bench_response", "Bench", "PolicySpec", "parse_policies", "parse_delays", "jump", "largest_rise", "Rise",
-           "BASELINE", "RESPONSE_CSV"]
+__all__ = ["bench_response", "Bench", "PolicySpec", "parse_policies", "parse_delays", "parse_teams", "jump",
+           "largest_rise", "Rise", "BASELINE", "RESPONSE_CSV", "BreakEven", "break_even", "points_of"]

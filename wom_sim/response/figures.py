@@ -35,14 +35,16 @@ def response_figures(bench: Any) -> dict[str, Figure]:
     delay (not made when no message was sent, as in Bass mode); responses made against
     negative reach avoided (cost against benefit)."""
     figs: dict[str, Figure] = {}
+    if bench.teams:
+        return {"teams": teams_figure(bench)}
     labels = [p.label for p in bench.policies]
     styles = style.series_styles(labels)
     delays = np.array(bench.delays)
     u = bench.unit
     caption = band_caption(bench.replicates)
 
-    fig, axes = new_figure(12, 8, dpi=100, nrows=2, ncols=2)
-    for ax, metric in zip(axes.flat, ("negative_reach", "rejected", "adopters", "npv")):
+    fig, axes = new_figure(15, 8, dpi=100, nrows=2, ncols=3)
+    for ax, metric in zip(axes.flat, ("negative_reach", "rejected", "adopters", "npv", "response_cost", "net_npv")):
         i = bench.metrics.index(metric)
         ax.set_title(metric.replace("_", " "), fontsize=10)
         series = {}
@@ -115,6 +117,35 @@ def response_figures(bench: Any) -> dict[str, Figure]:
     ax.legend(fontsize=8)
     figs["cost_benefit"] = fig
     return figs
+
+
+#: what a teams comparison shows, one panel each
+TEAM_METRICS = ("negative_reach", "rejected", "adopters", "npv", "response_cost", "net_npv")
+
+
+def teams_figure(bench: Any) -> Figure:
+    """bench-response --teams: each final metric per team (and no response), mean and
+    95% interval, common random numbers."""
+    names = [BASE_LABEL] + list(bench.teams)
+    keys = [("none", 0)] + list(bench.teams.items())
+    fig, axes = new_figure(15, 8, dpi=100, nrows=2, ncols=3)
+    colours = [style.NEUTRAL] + [style.series_styles(list(bench.teams))[t]["color"] for t in bench.teams]
+    x = np.arange(len(names))
+    for ax, metric in zip(axes.flat, TEAM_METRICS):
+        i = bench.metrics.index(metric)
+        m, lo, hi = metric_ci(np.stack([bench.finals[k][:, i] for k in keys], axis=1), metric)
+        ax.bar(x, m, 0.6, yerr=error_bars(m, lo, hi), capsize=4, color=colours, alpha=0.85)
+        ax.set_xticks(x, [f"{n}\n({bench.unit.count(d)})" if n != BASE_LABEL else n
+                          for n, (_, d) in zip(names, keys)], fontsize=8)
+        ax.set_title(metric.replace("_", " ").replace("npv", "NPV"), fontsize=10)
+        ax.set_ylabel(f"{metric.replace('_', ' ')} ({unit(metric)})")
+        ax.axhline(0, color="#999999", lw=0.8)
+    fig.suptitle(f"Response teams side by side (mean, 95% interval; {band_caption(bench.replicates, '95% interval')}"
+                 f"; under each team: its delay)")
+    return fig
+
+
+BASE_LABEL = "no response"
 
 
 def save_response_plots(bench: Any) -> list[Path]:

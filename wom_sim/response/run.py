@@ -95,6 +95,7 @@ class Bench:
     out: Path
     policies: list[PolicySpec]
     delays: list[int]
+    teams: dict[str, int] = field(default_factory=dict)  # --teams: team name -> its delay (then no policies)
     metrics: list[str] = field(default_factory=list)
     finals: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # (label, delay) -> (R, M)
     folders: dict[tuple[str, int], Path] = field(default_factory=dict)
@@ -116,15 +117,19 @@ class Bench:
 
 def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
                    policies: str | list[str] | list[PolicySpec] = "fixed_delay",
-                   delays: str | list[int] = "0,1,2,4,8,16", *, workers: int = 1, scheduler: str | None = None,
+                   delays: str | list[int] = "0,1,2,4,8,16", *, teams: str | list[str] | None = None,
+                   workers: int = 1, scheduler: str | None = None,
                    resume: bool = False, force: bool = False, plots: bool = True,
                    progress: Callable[[int, int], None] | None = None) -> Bench:
     """Every policy x response delay of a scenario, beside a no-response baseline run
-    once, with common random numbers; writes `out`/response.csv and figures.
+    once, with common random numbers; writes `out`/response.csv, break_even.csv and
+    figures.
 
     `policies` as --policies takes them ("fixed_delay,capacity:C=5:queue=by_reach") or
-    a list; `delays` in steps. The grid runs on the sweep machinery (resumable, local
-    processes or Dask).
+    a list; `delays` in steps. `teams` ("in_house,agency" or a list) compares the named
+    teams of [response.teams] instead, each with its own delay, detection, costs and
+    backfire (policies and delays are then ignored). The grid runs on the sweep
+    machinery (resumable, local processes or Dask).
 
     >>> import tempfile, wom_sim
     >>> sc = {"scenario": {"steps": 15, "replicates": 3}, "graph": {"n": 500},
@@ -147,6 +152,14 @@ def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
                           "--policies fixed_delay,capacity:C=5")
     combos: list[dict[str, Any]] = [{"response.policy": BASELINE, "response.delay": 0}]
     labels: list[tuple[str, int]] = [(BASELINE, 0)]
+    team_delays: dict[str, int] = {}
+    if teams is not None:
+        for name in parse_teams(teams, sc):
+            over = sc.response.teams[name].overrides()
+            team_delays[name] = int(over.get("response.delay", sc.response.delay))
+            combos.append(over)
+            labels.append((name, team_delays[name]))
+        policies = []
     for spec in policies:
         if spec.name == BASELINE:
             continue
@@ -157,14 +170,16 @@ def bench_response(scenario: Scenario | dict | str | Path, out: str | Path,
     run_sweep(sc, out, workers=workers, scheduler=scheduler, resume=resume, force=force, plots=False,
               progress=progress, points=points)
     out = Path(out)
-    bench = Bench(out, [p for p in policies if p.name != BASELINE], delays, unit=sc.scenario.unit)
+    bench = Bench(out, [p for p in policies if p.name != BASELINE], delays if not team_delays else [],
+                  teams=team_delays, unit=sc.scenario.unit)
     for p, key in zip(points, labels):
         bench.metrics, bench.finals[key] = final_rows(out / "points" / p.folder)
         bench.folders[key] = out / "points" / p.folder
-    if sc.wom.mode == "cascade":
+    if sc.wom.mode == "cascade" and not team_delays:
         bench.theory = delay_theory(sc, make_graph(points[0].scenario).out_degree(), delays,
                                     erdos_renyi=sc.graph.kind == "erdos_renyi")
     write_response_csv(bench)
+    write_break_even_csv(bench)
     if plots:
         save_response_plots(bench)
     return bench
@@ -207,14 +222,80 @@ def jump(bench: Bench, label: str, metric: str = "negative_reach") -> Rise | Non
     return r if r is not None and r.is_jump else None
 
 
-def write_response_csv(bench: Bench) -> Path:
-    """response.csv: policy, delay, metric, mean, ci_low, ci_high (the baseline first)."""
+def parse_teams(text: str | list[str], sc: Scenario) -> list[str]:
+    """'in_house,agency' -> team names, each a [response.teams.NAME] of the scenario."""
+    names = [t.strip() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
+    have = list(sc.response.teams)
+    if not names:
+        raise WomSimError(f"--teams: name at least one team of [response.teams] ({', '.join(have) or 'none defined'})")
+    for t in names:
+        if t not in have:
+            raise WomSimError(f"--teams: {sc.source} has no team {t!r}{nearest(t, have)}; its teams: "
+                              f"{', '.join(have) or 'none (add [response.teams.NAME] tables)'}")
+    if len(set(names)) != len(names):
+        raise WomSimError("--teams names a team twice; list each once")
+    return names
+
+
+def points_of(bench: Bench) -> list[tuple[str, int]]:
+    """Every (policy or team, delay) measured, the no-response baseline first."""
+    if bench.teams:
+        return [(BASELINE, 0)] + list(bench.teams.items())
+    return [(BASELINE, 0)] + [(p.label, d) for p in bench.policies for d in bench.delays]
+
+
+class BreakEven(NamedTuple):
+    """The slowest answer that still pays: `best` is the delay with the highest mean net
+    NPV; `slowest` the largest delay whose net NPV is within its paired 95% interval of
+    the best's (gap = best - slowest, mean and interval)."""
+    label: str
+    best: int
+    slowest: int
+    gap: float
+    lo: float
+    hi: float
+
+
+def break_even(bench: Bench, label: str, metric: str = "net_npv") -> BreakEven | None:
+    """The break-even delay of one policy (None with fewer than two delays)."""
+    if len(bench.delays) < 2:
+        return None
+    i = bench.metrics.index(metric)
+    vals = {d: bench.finals[(label, d)][:, i] for d in bench.delays}
+    best = max(bench.delays, key=lambda d: (float(vals[d].mean()), -d))
+    slowest, gap = best, (0.0, 0.0, 0.0)
+    for d in bench.delays:
+        if d <= best:
+            continue
+        m, lo, hi = mean_ci(vals[best] - vals[d])  # paired: replicate r of every delay shares its stream
+        if not np.isfinite(lo) or lo <= 0:
+            slowest, gap = d, (float(m), float(lo), float(hi))
+    return BreakEven(label, best, slowest, *gap)
+
+
+def write_break_even_csv(bench: Bench) -> Path | None:
+    """break_even.csv: per policy, the best delay by net NPV and the slowest within its interval."""
     rows = []
-    for label, d in [(BASELINE, 0)] + [(p.label, d) for p in bench.policies for d in bench.delays]:
+    for p in bench.policies:
+        b = break_even(bench, p.label)
+        if b is not None:
+            rows.append([b.label, b.best, b.slowest, b.gap, b.lo, b.hi])
+    if not rows:
+        return None
+    return write_csv(bench.out / "break_even.csv",
+                     ["policy", "best_delay", "break_even_delay", "net_npv_gap", "ci_low", "ci_high"], rows)
+
+
+def write_response_csv(bench: Bench) -> Path:
+    """response.csv: policy, delay, metric, mean, ci_low, ci_high (the baseline first;
+    with --teams, the team's name and its delay)."""
+    rows = []
+    for label, d in points_of(bench):
         m, lo, hi = metric_ci(bench.finals[(label, d)], bench.metrics)
         for i, metric in enumerate(bench.metrics):
             rows.append([label, d, metric, m[i], lo[i], hi[i]])
     return write_csv(bench.out / RESPONSE_CSV, ["policy", "delay", "metric", "mean", "ci_low", "ci_high"], rows)
 
 
-__all__ = ["bench_response", "parse_policies", "parse_delays", "jump", "largest_rise", "Rise", "Bench", "PolicySpec"]
+__all__ = ["bench_response", "parse_policies", "parse_delays", "parse_teams", "jump", "largest_rise", "Rise", "Bench",
+           "PolicySpec", "BreakEven", "break_even", "points_of"]

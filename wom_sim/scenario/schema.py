@@ -322,6 +322,12 @@ class SeedingSpec(_Section):
     kol_reach: float = Field(0.3, ge=0, le=1,
                              description="Probability that a follower hears a KOL's one broadcast post.")
     initial_complainers: int = Field(0, ge=0, description="Agents who start at step 0 as negative sharers (a crisis).")
+    complainers: Literal["random", "top_followers", "labels"] = Field(
+        "random", description="Who the initial complainers are: random agents (drawn per replicate), the accounts with "
+                              "most followers, or the agents named in complainer_labels (KOLs are never complainers).")
+    complainer_labels: list[str | int] = Field(default_factory=list,
+                                               description="complainers = labels: the complaining agents, as the edge "
+                                                           "list names them (or agent ids).")
     budget_money: float = Field(0.0, ge=0,
                                 description="Budget in money instead of a count (0 = use budget): KOLs are bought in "
                                             "rank order while they fit.")
@@ -341,6 +347,32 @@ class SeedingSpec(_Section):
     @classmethod
     def _known_strategy(cls, v: str) -> str:
         return _registered(v, STRATEGIES, "strategy")
+
+    @property
+    def complainer_count(self) -> int:
+        """How many initial complainers there are: the labels named, or initial_complainers."""
+        return len(self.complainer_labels) if self.complainers == "labels" else self.initial_complainers
+
+
+class TeamSpec(_Section):
+    """A named response team: the [response] keys it sets (the rest come from [response])."""
+    policy: str | None = None
+    delay: int | None = Field(None, ge=0, le=1_000_000)
+    detect_prob: float | None = Field(None, ge=0, le=1)
+    resolve_prob: float | None = Field(None, ge=0, le=1)
+    recovery_prob: float | None = Field(None, ge=0, le=1)
+    repair_prob: float | None = Field(None, ge=0, le=1)
+    capacity: int | None = Field(None, ge=1)
+    queue: Literal["fifo", "by_reach"] | None = None
+    threshold: float | None = Field(None, ge=0)
+    backfire_prob: float | None = Field(None, ge=0, le=1)
+    cost_per_response: float | None = Field(None, ge=0)
+    monitoring_cost_per_step: float | None = Field(None, ge=0)
+    monitoring_cost_exponent: float | None = Field(None, ge=0, le=5)
+
+    def overrides(self) -> dict[str, Any]:
+        """The response keys this team sets, as dotted scenario keys."""
+        return {f"response.{k}": v for k, v in self.model_dump().items() if v is not None}
 
 
 class ResponseSpec(_Section):
@@ -366,6 +398,19 @@ class ResponseSpec(_Section):
     threshold: float = Field(20.0, ge=0,
                              description="threshold: negative messages in one step above which the firm starts "
                                          "answering.")
+    backfire_prob: float = Field(0.0, ge=0, le=1,
+                                 description="A reply backfires with this probability: the complainer is neither "
+                                             "resolved nor recovered, and starts a fresh negative telling life.")
+    cost_per_response: float = Field(0.0, ge=0, description="Cost of one response (currency units), in net_npv.")
+    monitoring_cost_per_step: float = Field(0.0, ge=0,
+                                            description="Cost of monitoring per step at detect_prob = 1, in net_npv "
+                                                        "(scaled by detect_prob ^ monitoring_cost_exponent).")
+    monitoring_cost_exponent: float = Field(0.0, ge=0, le=5,
+                                            description="How monitoring cost grows with detect_prob: 0 a flat fee, 1 "
+                                                        "in proportion, 2 ever dearer near round-the-clock watch.")
+    teams: dict[str, TeamSpec] = Field(default_factory=dict,
+                                       description="Named response teams ([response.teams.NAME]): each sets some "
+                                                   "response keys; bench-response --teams compares them.")
 
     @field_validator("policy")
     @classmethod
@@ -409,6 +454,24 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
+        s = self.seeding
+        if s.complainers == "labels":
+            if not s.complainer_labels:
+                raise ValueError("seeding.complainers = \"labels\" needs seeding.complainer_labels = [...], the "
+                                 "complaining agents as your edge list names them")
+            if s.initial_complainers not in (0, len(s.complainer_labels)):
+                raise ValueError(f"seeding.initial_complainers = {s.initial_complainers} but complainer_labels names "
+                                 f"{len(s.complainer_labels)}; leave initial_complainers at 0 (the labels count) or "
+                                 f"make them agree")
+            if len(set(map(str, s.complainer_labels))) != len(s.complainer_labels):
+                raise ValueError("seeding.complainer_labels names an agent twice; list each complainer once")
+        elif s.complainer_labels:
+            raise ValueError(f"seeding.complainer_labels is set but seeding.complainers = {s.complainers!r}; set "
+                             f"complainers = \"labels\" to use them, or remove the list")
+        for name in self.response.teams:
+            if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
+                raise ValueError(f"response.teams.{name}: a team name is letters, digits, _, . or - (it names folders "
+                                 f"and table rows)")
         if self.wom.weak_ties_per_step and self.wom.mode != "cascade":
             raise ValueError(f"wom.weak_ties_per_step = {self.wom.weak_ties_per_step} needs wom.mode = \"cascade\" "
                              f"(weak ties are contacts a teller meets each step; retell plans and Bass adoption "
@@ -417,9 +480,9 @@ class Scenario(_Section):
         if n is not None:
             if self.seeding.budget > n:
                 raise ValueError(f"seeding.budget = {self.seeding.budget} exceeds the population of {n} agents")
-            if self.seeding.budget + self.seeding.initial_complainers > n:
+            if self.seeding.budget + self.seeding.complainer_count > n:
                 raise ValueError("seeding.budget + seeding.initial_complainers = "
-                                 f"{self.seeding.budget + self.seeding.initial_complainers} "
+                                 f"{self.seeding.budget + self.seeding.complainer_count} "
                                  f"exceeds the population of {n} agents")
         return self
 
@@ -433,6 +496,8 @@ class Scenario(_Section):
         d = self.model_dump(mode="json")
         takes = GRAPH_PARAMS[self.graph.kind]
         d["graph"] = {k: v for k, v in d["graph"].items() if k == "kind" or k in takes}
+        d["response"]["teams"] = {name: {k: v for k, v in t.items() if v is not None}
+                                  for name, t in d["response"]["teams"].items()}
         # drop keys whose value is None (TOML has no null); they mean "use the default rule"
         return {sec: ({k: v for k, v in body.items() if v is not None} if isinstance(body, dict) else body)
                 for sec, body in d.items()}

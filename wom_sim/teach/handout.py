@@ -176,7 +176,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     for note in notes:
         w(f"> {note}\n")
     w(f"**Start.** {_kols_line(sc, kols, kol_degrees, kols_per_replicate)}\n")
-    crisis = sc.seeding.initial_complainers
+    crisis = sc.seeding.complainer_count
     if crisis:
         w(f"**A crisis.** {crisis} initial complainers start as unhappy customers who tell their bad experience.\n")
     w(f"**Bad news.** {_response_line(sc)}\n")

@@ -290,7 +290,7 @@ def model_params(base: Scenario) -> dict:
                                   max(0.05, w.p_external), 0.001)
     top = max(50, 2 * s.budget)
     if n is not None:
-        top = min(top, n - s.initial_complainers)
+        top = min(top, n - s.complainer_count)
     params["kol_budget"] = Slider("KOLs (seeding budget)", s.budget, 0, max(top, s.budget), 1)
     params["kol_reach"] = Slider("KOL reach (share of followers)", s.kol_reach, 0.0, 1.0, 0.05)
     params["response_delay"] = Slider(f"Firm response delay ({u.many})", r.delay, 0, max(20, r.delay), 1)

@@ -256,10 +256,24 @@ class ConsumerAgent(FixedAgent):
         bought and was unhappy, become a positive sharer (service recovery)."""
         r = self.model.resp
         resolve, recover = self.random.random(), self.random.random()
+        if r.backfire_prob > 0 and self.random.random() < r.backfire_prob:
+            self.backfire()
+            return
         if resolve < r.resolve_prob and self.valence < 0 and self.tells_left > 0:
             self.finish_telling()
         if recover < r.recovery_prob and self.experience < 0:
             self.recover()
+
+    def backfire(self) -> None:
+        """A tone-deaf reply: the complainer starts a fresh negative telling life from the
+        next step (a new tells draw and plan), neither resolved nor recovered (section 5)."""
+        m = self.model
+        self.tells_left = 0
+        self.plan = []
+        told = self.make_sharer(-1, m.draw_tells(-1), now=False)
+        if self.stage in (m.funnel.SHARE, m.funnel.DONE) or (self.stage > m.funnel.n_pre
+                                                            and self.stage != m.funnel.REJECTED):
+            self.stage = m.funnel.SHARE if told > 0 else m.funnel.DONE
 
     def recover(self) -> None:
         """Service recovery: a complaining buyer becomes a positive sharer, with a fresh

@@ -15,6 +15,7 @@ from ...funnels import Funnel
 from ...graphs.csr import CSRGraph
 from ...graphs.io import to_networkx
 from ...model import metrics, rules
+from ...seeding.complainers import complainer_order
 from .model import BassModel, WomModel
 
 #: the agent engine refuses bigger graphs (about 5 microseconds per agent-step, plus the
@@ -46,6 +47,8 @@ class MesaEngine:
         self.n = graph.n
         self._out_degree: np.ndarray | None = None
         self._nx = None
+        # fixed initial complainers (top followers, labels): candidates best first, else None
+        self.complainer_order = complainer_order(graph, scenario.seeding, scenario.source)
 
     @property
     def out_degree(self) -> np.ndarray:
@@ -75,7 +78,7 @@ class MesaEngine:
                 model.step()
                 if on_step is not None:
                     on_step(t)
-            return metrics.table(model.counters(), self.funnel, self.sc.economics, model.spend)
+            return metrics.table(model.counters(), self.funnel, self.sc.economics, model.spend, self.sc.response)
         finally:
             release(model)
 

@@ -52,6 +52,7 @@ from mesa.discrete_space import Network
 
 from ...model import metrics, rules
 from ...policies import EngineView, make_policy
+from ...seeding.complainers import pick_from_order
 from .agents import UNAWARE, ConsumerAgent
 
 
@@ -90,6 +91,7 @@ class WomModel(mesa.Model):
         self.kols = [self.consumers[i] for i in np.asarray(kols, dtype=np.int64).tolist()]
         self.spend = engine.spend([kols])[0]  # what the KOLs cost (net_npv)
         self.policy = make_policy(sc.response)
+        self.complainer_order = getattr(engine, "complainer_order", None)
         self.view = EngineView(engine.out_degree if self.policy.monitors else np.zeros(0), 0, self.rng)
         self.datacollector = DataCollector(model_reporters=self._reporters())
         self.start()
@@ -134,7 +136,7 @@ class WomModel(mesa.Model):
 
     def table(self) -> pd.DataFrame:
         """The metrics so far (model.metrics.table of the counters), row t = after step t."""
-        return pd.DataFrame(metrics.table(self.counters(), self.funnel, self.econ, self.spend),
+        return pd.DataFrame(metrics.table(self.counters(), self.funnel, self.econ, self.spend, self.resp),
                             columns=metrics.metric_names(self.funnel))
 
     def draw_tells(self, valence: int) -> int:
@@ -156,10 +158,16 @@ class WomModel(mesa.Model):
             kol.stage, kol.experience, kol.valence = f.SHARE, 1, 1
             kol.become_aware()
             self.adopters += 1
-        k = self.sc.seeding.initial_complainers
+        k = self.sc.seeding.complainer_count
         if k:
-            pool = [a for a in self.consumers if not a.is_kol]
-            for a in self.random.sample(pool, min(k, len(pool))):
+            order = self.complainer_order
+            if order is not None:  # fixed complainers (seeding.complainers): no draw
+                kols = np.array([a.node for a in self.kols], dtype=np.int64)
+                chosen = [self.consumers[i] for i in pick_from_order(order, k, kols).tolist()]
+            else:
+                pool = [a for a in self.consumers if not a.is_kol]
+                chosen = self.random.sample(pool, min(k, len(pool)))
+            for a in chosen:
                 a.stage, a.experience = f.SHARE, -1
                 a.become_aware()
                 a.hear_bad_news()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...graphs.csr import CSRGraph
 from ...model import metrics, rules
+from ...seeding.complainers import complainer_order
 from ...streams import Draws
 from .bass import run_bass
 from .ic import ICKernel, ic_ineligible
@@ -63,6 +64,8 @@ class NumpyEngine:
             self.message_by_code[1:f.n_pre + 1] = f.message_boost
             self.brand_by_code[1:f.n_pre + 1] = f.brand_boost
         self._ic: ICKernel | None = None
+        # fixed initial complainers (top followers, labels): candidates best first, else None
+        self.complainer_order = complainer_order(graph, scenario.seeding, getattr(scenario, "source", "<scenario>"))
 
     @property
     def out_degree(self) -> np.ndarray:
@@ -133,7 +136,7 @@ class NumpyEngine:
         `on_step(t)` is called after step t of the whole batch."""
         kl = [self.kols] * len(rngs) if kols is None else kols
         return metrics.table(self.batch_counters(rngs, kols, on_step), self.funnel, self.sc.economics,
-                             self.spend(kl))
+                             self.spend(kl), self.sc.response)
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                       kols: Any = None, observer: Observer | None = None) -> np.ndarray:
@@ -141,4 +144,4 @@ class NumpyEngine:
         metric table, shape (steps + 1, metrics). `on_step(t)` is called after step t;
         an `observer` watches the general rules step by step."""
         return metrics.table(self.run_counters(rng, on_step, kols, observer), self.funnel, self.sc.economics,
-                             self.spend([self.kols if kols is None else kols])[0])
+                             self.spend([self.kols if kols is None else kols])[0], self.sc.response)

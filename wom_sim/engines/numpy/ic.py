@@ -58,7 +58,7 @@ def ic_ineligible(sc: Any, graph: CSRGraph | None = None) -> str | None:
         return "advertising (p_external > 0)"
     if w.weak_ties_per_step:
         return "weak ties (wom.weak_ties_per_step > 0)"
-    if sc.seeding.initial_complainers:
+    if sc.seeding.complainer_count:
         return "initial complainers"
     if sc.response.policy not in _INERT_POLICIES:
         return "a custom response policy"

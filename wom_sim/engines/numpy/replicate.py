@@ -52,6 +52,7 @@ from ...graphs.kernels import (
 )
 from ...model import rules
 from ...policies import EngineView, make_policy
+from ...seeding.complainers import pick_from_order
 from ...streams import Draws
 
 
@@ -65,6 +66,7 @@ class Shared(Protocol):
     advance_by_code: np.ndarray
     message_by_code: np.ndarray
     brand_by_code: np.ndarray
+    complainer_order: np.ndarray | None
 
     @property
     def out_degree(self) -> np.ndarray: ...
@@ -345,8 +347,11 @@ class Batch:
             self.valence[kols] = 1
             self.mark_aware(kols)
             self.adopters += self.per_rep(kols)
-        k = self.e.sc.seeding.initial_complainers
-        if k:
+        k = self.e.sc.seeding.complainer_count
+        order = self.e.complainer_order
+        if k and order is not None:  # fixed complainers (seeding.complainers): no draw
+            pick = np.concatenate([pick_from_order(order, k, kk) + r * stride for r, kk in enumerate(kol_list)])
+        elif k:
             pools = np.array([n - kk.size for kk in kol_list], dtype=np.int64)
             take = np.minimum(k, pools)
             picks = sample_distinct(self.draws, pools, take)
@@ -358,6 +363,7 @@ class Batch:
                     pick = others[pick]
                 rows.append(pick + r * stride)
             pick = np.concatenate(rows)
+        if k:
             # customers with a bad experience: a complaint is out
             self.move(pick, f.SHARE)
             self.experience[pick] = -1
@@ -639,12 +645,15 @@ class Batch:
             return
         self.new_responses = self.per_rep(due)
         u0, u1 = self.uniform(due), self.uniform(due)
+        # backfire: a tone-deaf reply; drawn only when it can happen (so 0 changes no draw)
+        ok = self.uniform(due) >= r.backfire_prob if r.backfire_prob > 0 else np.ones(due.size, dtype=bool)
+        backfired = np.compress(~ok, due)
         # resolve: the complainer stops telling
-        resolved = due[(u0 < r.resolve_prob) & (self.valence[due] < 0) & (self.tells_left[due] > 0)]
+        resolved = due[(u0 < r.resolve_prob) & ok & (self.valence[due] < 0) & (self.tells_left[due] > 0)]
         if resolved.size:
             self.finish_telling(resolved)
         # service recovery: a complaining buyer becomes a positive sharer
-        rec = due[(u1 < r.recovery_prob) & (self.experience[due] < 0)]
+        rec = due[(u1 < r.recovery_prob) & ok & (self.experience[due] < 0)]
         if rec.size:
             self.experience[rec] = 1
             # drop any negative telling first, so that no agent is listed twice
@@ -655,6 +664,15 @@ class Batch:
             told = self.make_sharers(rec, 1, now=False)
             self.move(rec[told > 0], f.SHARE)
             self.move(rec[told == 0], f.DONE)
+        if backfired.size:  # it complains anew: a fresh negative telling life from next step
+            self.tells_left[backfired] = 0
+            self.telling[backfired] = False
+            self.tellers = self.tellers[self.tells_left[self.tellers] > 0]
+            self.pending = self.pending[self.tells_left[self.pending] > 0]
+            told = self.make_sharers(backfired, -1, now=False)
+            buyers = self.bought(backfired)  # a rejecter tells from REJECTED; a buyer from Share
+            self.move(backfired[buyers & (told > 0)], f.SHARE)
+            self.move(backfired[buyers & (told == 0)], f.DONE)
         # public reply: each REJECTED neighbour reconsiders with repair_prob
         if r.repair_prob > 0:
             self._repair(due)
