@@ -226,7 +226,7 @@ def _print_response(bench, elapsed: float) -> None:
         table = Table(title=f"{shown(p.label)}: final metrics by response delay in {u.many} (mean ± 95% half-width)")
         table.add_column(f"delay ({u.many})", justify="right")
         for metric in columns:
-            table.add_column(metric.replace("_", " "), justify="right")
+            table.add_column(metric.replace("_", " "), justify="right", overflow="fold")
         rows = [("none", base)] + [(str(d), bench.finals[(p.label, d)]) for d in bench.delays]
         for name, fin in rows:
             cells = []
@@ -287,10 +287,10 @@ def _print_teams(bench, sc, elapsed: float) -> None:
     idx = [bench.metrics.index(m) for m in columns]
     table = Table(title=f"Response teams: final metrics after {u.count(sc.scenario.steps)} (mean ± 95% half-width; "
                         f"common random numbers)")
-    table.add_column("team", justify="left")
+    table.add_column("team", justify="left", no_wrap=True)
     table.add_column(f"delay ({u.many})", justify="right")
     for m in columns:
-        table.add_column(m.replace("_", " ").replace("npv", "NPV"), justify="right")
+        table.add_column(m.replace("_", " ").replace("npv", "NPV"), justify="right", overflow="fold")
     keys = [(BASELINE, 0)] + list(bench.teams.items())
     cells: list[str] = []
     for name, d in keys:

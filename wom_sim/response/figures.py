@@ -124,24 +124,34 @@ TEAM_METRICS = ("negative_reach", "rejected", "adopters", "npv", "response_cost"
 
 
 def teams_figure(bench: Any) -> Figure:
-    """bench-response --teams: each final metric per team (and no response), mean and
-    95% interval, common random numbers."""
-    names = [BASE_LABEL] + list(bench.teams)
+    """bench-response --teams: outcomes per team beside no response (top row), and money
+    (bottom row): NPV and net NPV gained against no response (paired: replicate r of
+    every team shares its stream) and the cost of answering; means and 95% intervals."""
     keys = [("none", 0)] + list(bench.teams.items())
-    fig, axes = new_figure(15, 8, dpi=100, nrows=2, ncols=3)
+    ticks = [BASE_LABEL] + [f"{t}\n({bench.unit.count(d)})" for t, d in bench.teams.items()]
     colours = [style.NEUTRAL] + [style.series_styles(list(bench.teams))[t]["color"] for t in bench.teams]
-    x = np.arange(len(names))
-    for ax, metric in zip(axes.flat, TEAM_METRICS):
+    fig, axes = new_figure(15, 8, dpi=100, nrows=2, ncols=3)
+    panels = [("negative_reach", False), ("rejected", False), ("adopters", False), ("npv", True),
+              ("response_cost", False), ("net_npv", True)]
+    for ax, (metric, gain) in zip(axes.flat, panels):
         i = bench.metrics.index(metric)
-        m, lo, hi = metric_ci(np.stack([bench.finals[k][:, i] for k in keys], axis=1), metric)
-        ax.bar(x, m, 0.6, yerr=error_bars(m, lo, hi), capsize=4, color=colours, alpha=0.85)
-        ax.set_xticks(x, [f"{n}\n({bench.unit.count(d)})" if n != BASE_LABEL else n
-                          for n, (_, d) in zip(names, keys)], fontsize=8)
-        ax.set_title(metric.replace("_", " ").replace("npv", "NPV"), fontsize=10)
-        ax.set_ylabel(f"{metric.replace('_', ' ')} ({unit(metric)})")
+        vals = np.stack([bench.finals[k][:, i] for k in keys], axis=1)
+        if gain:  # against no response, replicate by replicate
+            vals = vals[:, 1:] - vals[:, :1]
+            m, lo, hi = metric_ci(vals, "net_npv")
+            x, names, cols = np.arange(len(keys) - 1), ticks[1:], colours[1:]
+            title = f"{metric.replace('_', ' ').replace('npv', 'NPV')} gained against no response (paired)"
+        else:
+            m, lo, hi = metric_ci(vals, metric)
+            x, names, cols = np.arange(len(keys)), ticks, colours
+            title = metric.replace("_", " ")
+        ax.bar(x, m, 0.6, yerr=error_bars(m, lo, hi), capsize=4, color=cols, alpha=0.85)
+        ax.set_xticks(x, names, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(f"{metric.replace('_', ' ').replace('npv', 'NPV')} ({unit(metric)})")
         ax.axhline(0, color="#999999", lw=0.8)
-    fig.suptitle(f"Response teams side by side (mean, 95% interval; {band_caption(bench.replicates, '95% interval')}"
-                 f"; under each team: its delay)")
+    fig.suptitle(f"Response teams side by side ({band_caption(bench.replicates, '95% interval')}; under each team: "
+                 f"its delay)")
     return fig
 
 
