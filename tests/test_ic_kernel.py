@@ -130,7 +130,8 @@ def test_kernel_state_does_not_leak_between_replicates(ba3000):
 def test_general_engine_cascade_matches_bond_percolation():
     """The general rules keep their own theory check now that pure IC takes the kernel."""
     sc = wom_sim.load_scenario("scenarios/ic_percolation.toml", ["scenario.replicates=8"])
-    g = wom_sim.execution.make_graph(sc)
+    from wom_sim.execution import make_graph
+    g = make_graph(sc)
     kols = stream(sc.scenario.seed, 1).choice(g.n, size=50, replace=False)
     eng = engine(g, sc, kols, fast_ic=False)
     frac = replicates(eng, 8, seed=2)[:, -1, col(eng, "aware")] / g.n

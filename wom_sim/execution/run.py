@@ -149,15 +149,15 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     eng, plan = prepare(sc, graph)
     t2 = time.perf_counter()
     R, T = sc.scenario.replicates, sc.scenario.steps
-    series = np.empty((R, T + 1, len(eng.metrics)), dtype=np.float64)
     total = R * T
     batch = batch_size(sc, graph.n, graph.n_arcs)
     if workers == 1 or "fork" not in mp.get_all_start_methods():  # workers inherit the engine by fork
         def tick(k: int) -> None:
             if progress:
                 progress(k, total)
-        series[:] = simulate(eng, sc.scenario.seed, list(range(R)), plan.for_replicate, batch, tick)
+        series = simulate(eng, sc.scenario.seed, list(range(R)), plan.for_replicate, batch, tick)
     else:
+        series = np.empty((R, T + 1, len(eng.metrics)), dtype=np.float64)
         _WORKER = (eng, plan, batch)
         # a few chunks per worker (each run in batches) keep both busy to the end
         per = max(1, min(batch, -(-R // (workers * 2))))
