@@ -20,7 +20,7 @@ import click
 from ..policies.base import PLUGINS_ENV
 from .fit import fit_cmd
 from .grid import bench_response_cmd, compare_seeding_cmd, sweep
-from .run import defaults, graph, run, validate
+from .run import defaults, graph, run, scenarios, validate
 from .teach import teach
 from .ui import ui
 
@@ -34,7 +34,8 @@ def main(allow_plugins: bool) -> None:
     """wom-sim: word-of-mouth diffusion on social graphs.
 
     \b
-    wom-sim run scenarios/quickstart.toml      run a scenario, write tables and plots
+    wom-sim run quickstart                     run a bundled scenario (or a file), write tables and plots
+    wom-sim scenarios                          list the bundled scenarios
     wom-sim validate SCENARIO                  check a file, print it with every default
     wom-sim defaults                           every key, its default, range and meaning
     wom-sim graph SCENARIO -o g.npz            build and save the scenario's graph
@@ -51,7 +52,7 @@ def main(allow_plugins: bool) -> None:
 
 
 for command in (run, teach, sweep, validate, defaults, graph, compare_seeding_cmd, bench_response_cmd,
-                fit_cmd, ui):
+                fit_cmd, scenarios, ui):
     main.add_command(command)
 
 

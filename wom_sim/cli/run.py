@@ -173,3 +173,25 @@ def graph(scenario: str, out_file: str, sets, force: bool) -> None:
     click.echo(f"out-degree: mean {s['degree_mean']:.2f}, sd {s['degree_std']:.2f}, min {s['degree_min']}, "
                f"median {s['degree_median']:g}, max {s['degree_max']}, isolated {s['isolated']}")
     click.echo(f"built in {built:.2f} s; saved to {out}")
+
+
+@click.command("scenarios")
+@friendly
+def scenarios() -> None:
+    """The bundled scenarios: `wom-sim run NAME` (or any command) finds one from any folder."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..scenario import bundled_names, bundled_path
+    from ..scenario.load import read_toml
+    table = Table(title="Bundled scenarios (wom-sim run NAME; copy one to edit it: wom-sim validate NAME prints it)")
+    table.add_column("name", no_wrap=True)
+    table.add_column("title")
+    table.add_column("what it shows")
+    for name in bundled_names():
+        path = bundled_path(name + ".toml")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        first = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("#") and ln.strip("# ")), "")
+        title = str(read_toml(path).get("scenario", {}).get("name", ""))
+        table.add_row(name, shown(title), shown(first))
+    Console().print(table)

@@ -7,6 +7,7 @@ from .docs import defaults_table
 from .load import (
                    apply_overrides,
                    apply_point,
+                   bundled_names,
                    bundled_path,
                    load_scenario,
                    parse_override,
@@ -33,6 +34,7 @@ from .schema import (
 )
 
 __all__ = ["Scenario", "load_scenario", "validate_dict", "read_toml", "parse_override", "apply_overrides",
-           "apply_point", "sweep_points", "bundled_path", "defaults_table", "nearest", "SECTIONS", "GRAPH_PARAMS",
+           "apply_point", "sweep_points", "bundled_names", "bundled_path", "defaults_table", "nearest", "SECTIONS",
+           "GRAPH_PARAMS",
            "ScenarioMeta", "GraphSpec", "FunnelSpec", "WomSpec", "SeedingSpec", "ResponseSpec", "EconomicsSpec",
            "OutputSpec", "StepUnit", "IN_STEPS", "plural"]

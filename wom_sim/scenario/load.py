@@ -123,7 +123,10 @@ MAX_SCENARIO_BYTES = 10_000_000
 def read_toml(path: str | Path) -> dict:
     p = Path(path)
     if not p.exists():
-        raise ScenarioError(f"{p}: no such scenario file. Check the path (bundled scenarios are in scenarios/).")
+        names = bundled_names()
+        raise ScenarioError(f"{p}: no such scenario file. Check the path, or name a bundled scenario: "
+                            f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''} (`wom-sim scenarios` lists "
+                            f"them).")
     if p.is_dir():
         raise ScenarioError(f"{p}: is a folder, not a scenario file; name a .toml file inside it.")
     try:
@@ -203,6 +206,37 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...], source: s
     return raw
 
 
+def _bundled_folder() -> Path | None:
+    """Where the bundled scenarios are: the package wom_sim.bundled, else the source
+    checkout's scenarios/ folder."""
+    try:
+        res = importlib.resources.files("wom_sim.bundled")
+        if res.is_dir() and any(str(x.name).endswith(".toml") for x in res.iterdir()):
+            return Path(str(res))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    local = Path(__file__).resolve().parents[2] / "scenarios"
+    return local if local.is_dir() else None
+
+
+def bundled_names() -> list[str]:
+    """The bundled scenarios by name (file name without .toml), sorted."""
+    folder = _bundled_folder()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder is not None else []
+
+
+def resolve_source(source: str | Path) -> Path:
+    """A scenario path as given, or, when no such file exists and it names a bundled
+    scenario ("quickstart" or "quickstart.toml", from any folder), that scenario."""
+    p = Path(source)
+    if p.exists() or p.parent != Path("."):
+        return p
+    name = p.name if p.suffix == ".toml" else p.name + ".toml"
+    if Path(name).stem in bundled_names():
+        return bundled_path(name)
+    return p
+
+
 def bundled_path(name: str) -> Path:
     """A scenario file shipped with wom-sim (the classroom scenarios `teach` and `ui` use).
 
@@ -233,13 +267,15 @@ def load_scenario(source: str | Path | dict | Scenario, overrides: list[str] | t
     ('erdos_renyi', 10.0, 4)
     >>> load_scenario("scenarios/quickstart.toml").scenario.name
     'Quickstart: KOL launch, AISAS funnel'
+    >>> load_scenario("quickstart").scenario.name        # a bundled scenario, from any folder
+    'Quickstart: KOL launch, AISAS funnel'
     """
     if isinstance(source, Scenario):
         raw, name, base = source.to_dict(), source.source, None
     elif isinstance(source, dict):
         raw, name, base = source, "<dict>", None
     else:
-        p = Path(source)
+        p = resolve_source(source)
         raw, name, base = read_toml(p), str(p), p.resolve().parent
     raw = apply_overrides(raw, overrides, name)
     return validate_dict(raw, name, base)
