@@ -31,9 +31,16 @@ from .common import (
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Processes for replicates (results are identical for any number).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no table; errors only.")
+@click.option("--trace", is_flag=True, help="Also write who told whom: trace.csv (step, teller, hearer, valence, "
+                                            "changed) for the first replicate.")
+@click.option("--trace-replicates", type=int, default=None, metavar="N",
+              help="Trace the first N replicates (implies --trace).")
+@click.option("--trace-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="trace.csv, or trace.parquet (needs pyarrow).")
 @force_option
 @friendly
-def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool, force: bool) -> None:
+def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int, quiet: bool, trace: bool,
+        trace_replicates: int | None, trace_format: str, force: bool) -> None:
     """Run SCENARIO and write timeseries.csv, replicates.csv, summary.json and plots.
 
     \b
@@ -48,10 +55,14 @@ def run(scenario: str, out_dir: str | None, sets, replicates, seed, workers: int
     out = claim_folder(wanted, force=force, default=not named, what="a run's results")
     if workers < 1:
         raise WomSimError(f"--workers {workers}: give at least 1")
+    if trace_replicates is not None and trace_replicates < 1:
+        raise WomSimError(f"--trace-replicates {trace_replicates}: give at least 1")
+    traced = trace_replicates or (1 if trace else 0)
     t0 = time.perf_counter()
     res = with_bar(shown(sc.scenario.name), quiet,
                    lambda progress: run_scenario(sc, workers=workers, progress=progress,
-                                                 on_graph=None if quiet else _print_reading))
+                                                 on_graph=None if quiet else _print_reading, trace=traced,
+                                                 trace_format=trace_format))
     res.save(out, force=True)
     if quiet:
         return

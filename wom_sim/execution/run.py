@@ -117,7 +117,7 @@ def _run_chunk(seed: int, reps: list[int]) -> tuple[list[int], np.ndarray]:
 
 def run(scenario: Scenario | dict | str, *, workers: int = 1,
         progress: Callable[[int, int], None] | None = None, graph: Any = None,
-        on_graph: Callable[[CSRGraph], None] | None = None) -> RunResult:
+        on_graph: Callable[[CSRGraph], None] | None = None, trace: int = 0, trace_format: str = "csv") -> RunResult:
     """Run every replicate of a scenario (a Scenario, a dict or a TOML path) and return
     its RunResult.
 
@@ -125,7 +125,9 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
     steps). `workers` > 1 spreads replicates over forked processes; the numbers are
     identical to workers = 1. `graph` (a CSRGraph or a networkx graph) replaces the
     scenario's [graph] section. `on_graph(graph)` is called once the graph is built,
-    before the KOLs are picked (the CLI prints what an edge list held there).
+    before the KOLs are picked (the CLI prints what an edge list held there). `trace`:
+    record who told whom in the first `trace` replicates (results.trace; saved as
+    trace.csv, or trace.parquet with `trace_format="parquet"`, which needs pyarrow).
 
     >>> import wom_sim
     >>> res = wom_sim.run({"scenario": {"steps": 10, "replicates": 4, "seed": 1},
@@ -147,6 +149,8 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
         on_graph(graph)
     t1 = time.perf_counter()
     eng, plan = prepare(sc, graph)
+    if trace:
+        check_traceable(sc, eng, trace_format)
     t2 = time.perf_counter()
     R, T = sc.scenario.replicates, sc.scenario.steps
     total = R * T
@@ -181,10 +185,31 @@ def run(scenario: Scenario | dict | str, *, workers: int = 1,
             _WORKER = None
         ex.shutdown()
     t3 = time.perf_counter()
+    traced = None
+    if trace:
+        from ..results.trace import trace_replicates
+        traced = trace_replicates(eng, sc.scenario.seed, list(range(min(trace, R))), plan.for_replicate)
     return RunResult(scenario=sc, metrics=eng.metrics, series=series, n_agents=graph.n,
                      n_arcs=graph.n_arcs, kols=plan.describe(), funnel=eng.funnel,
                      timing={"graph_s": t1 - t0, "seeding_s": t2 - t1, "simulate_s": t3 - t2},
-                     graph_notes=reading_report(graph), kol_table=plan.kol_table())
+                     graph_notes=reading_report(graph), kol_table=plan.kol_table(),
+                     trace=traced, trace_format=trace_format, agent_labels=graph.meta.get("labels"))
+
+
+def check_traceable(sc: Scenario, eng: Engine, trace_format: str) -> None:
+    """--trace needs the NumPy engine's general rules and messages to trace."""
+    if trace_format not in ("csv", "parquet"):
+        raise ScenarioError(f"--trace-format {trace_format!r}: choose csv or parquet")
+    if not isinstance(eng, NumpyEngine):
+        raise ScenarioError(f"{sc.source}: --trace records the NumPy engine's messages; run it with "
+                            f"--set scenario.engine=\"numpy\" (the same rules)")
+    if sc.wom.mode == "bass":
+        raise ScenarioError(f"{sc.source}: Bass mode sends no messages, so there is nothing to trace")
+    if trace_format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ScenarioError("--trace-format parquet needs pyarrow: pip install pyarrow (or use csv)") from None
 
 
 _PROCESS_CACHE = GraphCache(make_graph)

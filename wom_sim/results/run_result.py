@@ -60,6 +60,10 @@ class RunResult:
     graph_notes: list[str] = field(default_factory=list)
     #: kols.csv rows (seeding.KOL_COLUMNS): who was paid, in the user's labels
     kol_table: list[list[Any]] = field(default_factory=list)
+    #: who told whom (results.trace) when the run was asked to trace, and the graph's labels
+    trace: dict[str, np.ndarray] | None = None
+    trace_format: str = "csv"
+    agent_labels: list[str] | None = None
 
     # ------------------------------------------------------------ tables
     def metric(self, name: str) -> np.ndarray:
@@ -138,6 +142,12 @@ class RunResult:
                 save_run_figures(self, stage)
             for name, text in (extra or {}).items():
                 (stage / name).write_text(text)
+            if self.trace is not None:
+                from .trace import trace_text, write_trace_parquet
+                if self.trace_format == "parquet":
+                    write_trace_parquet(self.trace, stage / "trace.parquet", self.agent_labels)
+                else:
+                    (stage / "trace.csv").write_text(trace_text(self.trace, self.agent_labels))
             self.timing["write_s"] = time.perf_counter() - t0
             (stage / SUMMARY).write_text(json.dumps(self.summary, indent=2) + "\n")
         return out

@@ -116,7 +116,7 @@ class NumpyEngine:
             if t < steps and batch.quiescent():
                 # nothing can change any more: the remaining steps repeat this state
                 batch._zero_step()
-                out[:, t + 1:] = batch.counters()[:, None, :]
+                out[:, t + 1:] = np.reshape(batch.counters(), (batch.B, 1, -1))  # (a Replicate's are 1-D)
                 if observer is not None:
                     observer.finish(t, batch)
                 if on_step is not None:

@@ -89,6 +89,10 @@ class Observer:
     def told(self, t: int, rep: Batch, tellers: np.ndarray) -> None:
         """The sharers taking a turn in telling in step t (KOL broadcasts excluded)."""
 
+    def sent(self, t: int, rep: Batch, tellers: np.ndarray, hearers: np.ndarray, negative: np.ndarray) -> None:
+        """Every message sent in step t (KOL posts included), read in step t + 1: its
+        teller, its hearer (agent rows) and whether it is bad news."""
+
     def after_step(self, t: int, rep: Batch) -> None:
         """The state after step t."""
 
@@ -561,9 +565,12 @@ class Batch:
         g, w = self.g, self.wom
         owners_t: list[np.ndarray] = []
         negs: list[np.ndarray] = []
+        senders: list[np.ndarray] = []  # who sent each message, for an observer only
         if t == 1 and self.kols.size:
             kols = self.kols
-            _, tg = self._arcs(kols, self.e.sc.seeding.kol_reach)
+            ko, tg = self._arcs(kols, self.e.sc.seeding.kol_reach)
+            if self.observer is not None:
+                senders.append(kols[ko])
             owners_t.append(tg)
             negs.append(np.zeros(tg.size, dtype=bool))
             self._count_messages(tg, None)
@@ -599,6 +606,8 @@ class Batch:
                 neg_tellers = np.compress(teller_neg, tellers)
             else:
                 is_neg = np.zeros(tg.size, dtype=bool)
+            if self.observer is not None:
+                senders.append(tellers[o])
             owners_t.append(tg)
             negs.append(is_neg)
             self._count_messages(tg, is_neg if teller_neg.any() else None)
@@ -609,6 +618,8 @@ class Batch:
         if owners_t:
             targets = np.concatenate(owners_t) if len(owners_t) > 1 else owners_t[0]
             neg = np.concatenate(negs) if len(negs) > 1 else negs[0]
+            if self.observer is not None:
+                self.observer.sent(t, self, np.concatenate(senders), targets, neg)
             # every message is counted as sent; those that can act on nothing when read
             # are not kept (rules.message_may_act)
             keep = rules.message_may_act(neg, self.heard_neg[targets], self.bought(targets))
