@@ -21,7 +21,7 @@ from ..policies.base import PLUGINS_ENV
 from .fit import fit_cmd
 from .grid import bench_response_cmd, compare_seeding_cmd, sweep
 from .run import defaults, graph, run, scenarios, validate
-from .teach import teach
+from .teach import animate_cmd, teach
 from .ui import ui
 
 
@@ -43,6 +43,7 @@ def main(allow_plugins: bool) -> None:
     wom-sim compare-seeding SCENARIO --strategies degree,ris --budget 10,50
     wom-sim bench-response SCENARIO --delays 0,1,2,4,8 --policies fixed_delay,capacity:C=5
     wom-sim teach compare                      AISAS vs SICAS in class: figures and a handout
+    wom-sim animate RUN_DIR                    spread.gif of a run (also: teach ... --animate)
     wom-sim fit SCENARIO --data OBS.csv --fit wom.p_external=0.0005:0.05   calibrate, forecast
     """
     if allow_plugins:  # the environment carries it to worker processes too
@@ -52,7 +53,7 @@ def main(allow_plugins: bool) -> None:
 
 
 for command in (run, teach, sweep, validate, defaults, graph, compare_seeding_cmd, bench_response_cmd,
-                fit_cmd, scenarios, ui):
+                fit_cmd, scenarios, animate_cmd, ui):
     main.add_command(command)
 
 

@@ -20,10 +20,11 @@ from .common import force_option, friendly, set_option, slug, with_bar
 @click.option("--snapshot-step", type=int, help="Step of the network snapshot (default: mid-diffusion).")
 @click.option("--format", "formats", default="png,svg", show_default=True, help="Figure formats: png, svg or png,svg.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary; errors only.")
+@click.option("--animate", is_flag=True, help="Also write spread.gif (spread.mp4 too when ffmpeg is installed).")
 @force_option
 @friendly
 def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates: int | None, seed: int | None,
-          snapshot_step: int | None, formats: str, quiet: bool, force: bool) -> None:
+          snapshot_step: int | None, formats: str, quiet: bool, animate: bool, force: bool) -> None:
     """Teach the AISAS and SICAS funnels: figures and a Markdown handout.
 
     \b
@@ -49,7 +50,7 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
                         *([f"--seed {seed}"] if seed is not None else []),
                         *([f"--snapshot-step {snapshot_step}"] if snapshot_step is not None else [])])
     kwargs = dict(sets=sets, replicates=replicates, seed=seed, snapshot_step=snapshot_step, formats=fmts,
-                  command=command, force=force, default_folder=not out_dir)
+                  command=command, force=force, default_folder=not out_dir, animate=animate)
     t0 = time.perf_counter()
     res = with_bar("lesson", quiet, lambda progress: run_lesson(mode, scenario, out, progress=progress, **kwargs))
     if quiet:
@@ -67,3 +68,23 @@ def teach(mode: str, scenario: str | None, out_dir: str | None, sets, replicates
         click.echo(note)
     click.echo(f"wrote {res.out}/: {', '.join(res.files)} ({time.perf_counter() - t0:.1f} s)")
     click.echo(f"open {res.out / 'handout.md'} to teach from it")
+
+
+@click.command("animate")
+@click.argument("run_dir", type=click.Path(dir_okay=True))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; errors only.")
+@friendly
+def animate_cmd(run_dir: str, quiet: bool) -> None:
+    """Animate a `wom-sim run` folder: RUN_DIR/spread.gif (and spread.mp4 with ffmpeg).
+
+    \b
+    Replicate 0 is run again (the same stream and KOLs, so the same spread) and drawn
+    step by step: the network coloured by stage, sharers of good and bad news, the
+    KOLs, and the agents in each stage over time. A big graph shows the KOLs'
+    neighbourhood (about 1,500 agents) and says so.
+    """
+    from ..teach.lesson import animate_run
+    t0 = time.perf_counter()
+    paths = with_bar("animating", quiet, lambda progress: animate_run(run_dir, progress))
+    if not quiet:
+        click.echo(f"wrote {', '.join(str(p) for p in paths)} ({time.perf_counter() - t0:.1f} s)")

@@ -105,11 +105,12 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
                sets: tuple[str, ...] | list[str] = (), replicates: int | None = None, seed: int | None = None,
                snapshot_step: int | None = None, formats: tuple[str, ...] = figures.FORMATS,
                command: str = "wom-sim teach", progress: Callable[[int, int], None] | None = None,
-               force: bool = False, default_folder: bool = False) -> LessonResult:
+               force: bool = False, default_folder: bool = False, animate: bool = False) -> LessonResult:
     """Run a lesson (mode aisas | sicas | compare) and write DIR/handout.md, the figures
     (funnel, differences, network; each in every format), stages.csv, conversion.csv,
-    differences.csv and lesson.json. `progress(done, total)` counts steps. The folder
-    follows files.claim_folder (`force`; `default_folder` steps aside if taken)."""
+    differences.csv and lesson.json; with `animate`, spread.gif (teach/animate.py).
+    `progress(done, total)` counts steps. The folder follows files.claim_folder
+    (`force`; `default_folder` steps aside if taken)."""
     les = lesson(mode, scenario, sets, replicates, seed)
     named = out is not None and not default_folder
     out = claim_folder(Path(out) if out is not None else Path("results") / f"teach-{les.mode}", force=force,
@@ -165,6 +166,12 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
                    f"{' of ' + format(graph.n, ',') if nodes.size < graph.n else ''})")
             files += figures.save(figures.network_figure(recs, xy, edges, nodes, steps, cap), stage, "network", formats)
             fig_links["network"] = f"network.{formats[0]}"
+            if animate:
+                from .animate import animate as write_animation
+                files += write_animation(recs, xy, edges, nodes, stage, cap.replace("The network coloured by stage",
+                                                                                   "The spread"))
+        elif animate:
+            raise WomSimError("--animate: a complete (mean-field) graph has no network to animate")
         deg = graph.out_degree()
         text = handout.render(
             recs, stages, convs, diffs, paired, command=command, notes=notes, n_agents=graph.n,
@@ -189,3 +196,46 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
             (stage / fname).write_text(body, encoding="utf-8")
             files.append(stage / fname)
     return LessonResult(out, les, recs, stages, convs, diffs, paired, snap, graph.n, sorted(p.name for p in files))
+
+
+def animate_run(run_dir: str | Path, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """spread.gif (and .mp4) of a `wom-sim run` folder's replicate 0: the scenario in its
+    summary.json is run again for that replicate (the same stream and KOLs, so the same
+    spread) with the teaching recorder, and the animation is written into the folder."""
+    import os
+    import tempfile
+
+    from ..files import written_by_wom_sim
+    from ..scenario import validate_dict
+    from .animate import animate
+    folder = Path(run_dir)
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+        raw = summary["scenario"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise WomSimError(f"{folder}: not a `wom-sim run` folder (no readable summary.json); run a scenario first, "
+                          f"e.g. wom-sim run quickstart, then wom-sim animate results/quickstart") from None
+    if not written_by_wom_sim(folder):
+        raise WomSimError(f"{folder}: was not written by wom-sim; animate writes only into wom-sim's run folders")
+    sc = validate_dict({**raw, "scenario": {**raw["scenario"], "replicates": 1}}, f"{folder}/summary.json")
+    if sc.wom.mode == "bass":
+        raise WomSimError(f"{folder}: a Bass-mode run has no funnel stages or messages to animate")
+    check_runnable(sc)
+    graph = make_graph(sc)
+    if graph.complete:
+        raise WomSimError(f"{folder}: a complete (mean-field) graph has no network to animate")
+    plan = plan_seeds(graph, sc)
+    kols0 = np.asarray(plan.for_replicate(0), dtype=np.int64)
+    nodes, note = drawn_nodes(graph, kols0)
+    T = sc.scenario.steps
+    rec = record(sc, graph, plan, nodes, (lambda d: progress(d, T)) if progress else None)
+    xy, edges = figures.layout(graph, nodes, LAYOUT_SEED)
+    cap = (f"{sc.scenario.name}: the spread (replicate 0; {nodes.size} agents drawn"
+           f"{' of ' + format(graph.n, ',') + ', those nearest the KOLs' if note else ''})")
+    paths: list[Path] = []
+    # written beside, then moved in whole (os.replace is atomic on one file system)
+    with tempfile.TemporaryDirectory(prefix=".animate.", dir=folder) as tmp:
+        for p in animate([rec], xy, edges, nodes, Path(tmp), cap):
+            os.replace(p, folder / p.name)
+            paths.append(folder / p.name)
+    return paths
