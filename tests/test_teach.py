@@ -259,3 +259,16 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, needle):
 def test_help_names_the_modes():
     r = invoke("teach", "--help")
     assert r.exit_code == 0 and "aisas|sicas|compare" in r.output and "--snapshot-step" in r.output
+
+
+def test_the_handout_names_the_palette_colours():
+    """The words the handout uses for colours are the palette's (viz.style): bad news is
+    red (NEGATIVE), rejection orange (REJECTED), good news green (POSITIVE)."""
+    import inspect
+
+    from wom_sim.teach import handout
+    from wom_sim.viz import style
+    text = inspect.getsource(handout)
+    assert style.NEGATIVE == "#d7191c" and style.REJECTED == "#fdae61" and style.POSITIVE == "#1a9641"
+    assert "red: bad news" in text and "orange: bad news" not in text and "red triangles" in text
+    assert "orange is \"" in text and "red is \"" not in text  # the funnel figure's rejection band

@@ -234,7 +234,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     w(f"![The funnel]({figures['funnel']})\n")
     first, second = ("Top", "Bottom") if len(recs) > 1 else ("Left", "Right")
     w(f"**{first}:** how many agents sit in each stage at every {u.one}, stacked (mean over replicates). Grey is "
-      "unaware; the blues are the stages before buying, from light to dark; greens are buyers; red is "
+      "unaware; the blues are the stages before buying, from light to dark; greens are buyers; orange is "
       f"rejection. **{second}:** of the agents who reached a stage, the share who reached the next one by the "
       "end (KOLs and other seeds are not counted). Error bars are 95% intervals.\n")
     if len(recs) == 1:
@@ -277,7 +277,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     if figures.get("network"):
         w(f"![The network]({figures['network']})\n")
         w(f"Each dot is an agent, each line a friendship. Colours are stages (legend below); triangles are "
-          f"agents still telling (green: good news, orange: bad news); stars are the KOLs. Replicate 0 is shown, at "
+          f"agents still telling (green: good news, red: bad news); stars are the KOLs. Replicate 0 is shown, at "
           f"{u.one} {snapshot_step} (left; {snapshot_note}) and at the end, {u.one} {T} (right). "
           "Watch the news spread along the friendships out from the stars.\n")
     else:
@@ -294,7 +294,7 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     else:
         w("2. Search ignores friends' messages in this model. Is that realistic for the product you have in mind?")
         w("3. Run `wom-sim teach compare` to see what the SICAS funnel changes on the same network.")
-    w("4. Look at the orange triangles in the network: where does bad news come from, and how far does it travel?\n")
+    w("4. Look at the red triangles in the network: where does bad news come from, and how far does it travel?\n")
 
     w("## Files\n")
     exts = " and ".join(f.upper() for f in formats) or "PNG"
