@@ -260,3 +260,11 @@ def test_page_in_a_browser(tmp_path):
     finally:
         _stop(proc)
     assert time.monotonic() - started < 90
+
+
+def test_the_page_header_names_no_funnel():
+    """The sidebar switches the funnel: the header must not keep saying AISAS over a SICAS run."""
+    from wom_sim.ui.app import page_title
+    assert page_title(base()) == "wom-sim · Classroom"
+    assert page_title(load_scenario({"scenario": {"name": "Launch: SICAS funnel, big city"}})) == \
+        "wom-sim · Launch: funnel, big city"

@@ -255,22 +255,29 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
     w("")
 
     # ---- differences
-    w("## 4. The four SICAS differences, as numbers\n")
-    w(f"![What SICAS changes]({figures['differences']})\n")
-    w(f"Advance probabilities are measured per agent and {u.one}: of the agents at a stage at the start of a {u.one}, "
-      f"the share that moved on in that {u.one}. The **rule** column is what the model's rule gives for the same "
-      f"agents and {u.many}, so "
-      "you can check that the simulation does what the rules say.\n")
-    head = " | ".join(f"{k} | rule" for k in K)
-    w(f"| measure | {head} |\n|---|" + "---|---|" * len(recs))
-    bykey = [{r.key: r for r in d} for d in diffs]
-    for key, label in NEUTRAL:
-        lab = label.format(s1=_stage_names(recs, 1), s2=_stage_names(recs, 2), s3=_stage_names(recs, 3),
-                           one=u.one, many=u.many, per=u.per)
-        cells = " | ".join(f"{b[key].text()} | {_rule_text(b[key])}" for b in bykey)
-        w(f"| {lab} | {cells} |")
-    w("")
-    w(_difference_story(recs, bykey))
+    if "differences" not in figures:  # an AISAS lesson: no SICAS difference is at work, nothing to measure
+        w("## 4. What SICAS would change\n")
+        w("This lesson runs AISAS alone, so none of the four SICAS differences is at work here: the brand sensing "
+          "consumers, peers' messages acting on Connect & Communicate, real-time sharing, and the jump from Sense "
+          "straight to Action. `wom-sim teach compare` runs SICAS beside AISAS on the same network, seed and KOLs, "
+          "and measures each of them.\n")
+    else:
+        w("## 4. The four SICAS differences, as numbers\n")
+        w(f"![What SICAS changes]({figures['differences']})\n")
+        w(f"Advance probabilities are measured per agent and {u.one}: of the agents at a stage at the start of a "
+          f"{u.one}, the share that moved on in that {u.one}. The **rule** column is what the model's rule gives for "
+          f"the same agents and {u.many}, so "
+          "you can check that the simulation does what the rules say.\n")
+        head = " | ".join(f"{k} | rule" for k in K)
+        w(f"| measure | {head} |\n|---|" + "---|---|" * len(recs))
+        bykey = [{r.key: r for r in d} for d in diffs]
+        for key, label in NEUTRAL:
+            lab = label.format(s1=_stage_names(recs, 1), s2=_stage_names(recs, 2), s3=_stage_names(recs, 3),
+                               one=u.one, many=u.many, per=u.per)
+            cells = " | ".join(f"{b[key].text()} | {_rule_text(b[key])}" for b in bykey)
+            w(f"| {lab} | {cells} |")
+        w("")
+        w(_difference_story(recs, bykey))
 
     # ---- network
     w("## 5. The network at one moment\n")
@@ -298,7 +305,8 @@ def render(recs: list[FunnelRecord], stages: list[list[Row]], convs: list[list[R
 
     w("## Files\n")
     exts = " and ".join(f.upper() for f in formats) or "PNG"
-    w(f"- `funnel`, `differences`, `network`: the figures ({exts}).")
+    shown = ", ".join(f"`{k}`" for k in ("funnel", "differences", "network") if k in figures)
+    w(f"- {shown}: the figures ({exts}).")
     w(f"- `stages.csv` (agents per stage at every {u.one}), `conversion.csv`, `differences.csv`: every number above, "
       "with its 95% interval.")
     w("- `lesson.json`: the resolved scenario(s), seed, KOLs and versions, to reproduce the run. "

@@ -156,8 +156,10 @@ def run_lesson(mode: str, scenario: str | None = None, out: str | Path | None = 
     files: list[Path] = []
     with staged_folder(out) as stage:
         files += figures.save(figures.funnel_figure(recs, convs), stage, "funnel", formats)
-        files += figures.save(figures.differences_figure(recs, diffs), stage, "differences", formats)
-        fig_links = {"funnel": f"funnel.{formats[0]}", "differences": f"differences.{formats[0]}"}
+        fig_links = {"funnel": f"funnel.{formats[0]}"}
+        if any(r.kind == "sicas" for r in recs):  # an AISAS lesson has no SICAS difference to measure
+            files += figures.save(figures.differences_figure(recs, diffs), stage, "differences", formats)
+            fig_links["differences"] = f"differences.{formats[0]}"
         if nodes.size:
             xy, edges = figures.layout(graph, nodes, LAYOUT_SEED)
             steps = [snap] if snap == T else [snap, T]

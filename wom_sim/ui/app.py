@@ -298,6 +298,16 @@ def model_params(base: Scenario) -> dict:
     return params
 
 
+def page_title(sc: Scenario) -> str:
+    """The page's header: the scenario's name without a funnel's name in it. The sidebar
+    switches between AISAS and SICAS, and the funnel panel names the one shown; a header
+    saying "AISAS classroom" over a SICAS run would mislead."""
+    import re
+    name = re.sub(r"\b(AISAS|SICAS)\b", "", sc.scenario.name or "", flags=re.I)
+    name = re.sub(r"\s+", " ", name).strip(" :-·,")
+    return f"wom-sim · {(name[:1].upper() + name[1:]) if name else 'scenario'}"
+
+
 def build_page(scenario=None, overrides=()):
     """The page component for a scenario (a path, a dict or a Scenario; default the
     AISAS classroom), with `--set`-style overrides applied."""
@@ -306,7 +316,7 @@ def build_page(scenario=None, overrides=()):
     params = model_params(base)
     start = {k: (v.value if isinstance(v, Slider) else v["value"] if isinstance(v, dict) else v)
              for k, v in params.items()}
-    name = f"wom-sim · {base.scenario.name or 'scenario'}"
+    name = page_title(base)
 
     @solara.component
     def Page():
