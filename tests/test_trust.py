@@ -340,3 +340,25 @@ def test_a_fifo_or_a_device_is_refused_not_read(tmp_path, target, role):
         r = cli(command, scen, *(["-o", tmp_path / "o"] if command == "run" else []))
         assert r.exit_code == 2 and str(path) in r.output, r.output
         assert ("named pipe" if target == "fifo" else "character device") in r.output
+
+
+def test_stopping_workers_while_they_send_results_does_not_hang():
+    """A worker stopped while writing a big result leaves half a message in the result
+    pipe; stopping the pool must not wait for the rest (it did: a sweep once hung on
+    SIGTERM). Before the fix this script hung on its first shutdown."""
+    import subprocess
+    import sys
+    code = """
+import time, numpy as np
+from wom_sim.execution.executors import LocalExecutor
+def big(i):
+    return np.ones(40_000_000, dtype=np.uint8)
+for k in range(3):
+    ex = LocalExecutor(2)
+    fs = [ex.submit(big, i) for i in range(6)]
+    time.sleep(0.35 + 0.05 * k)
+    ex.shutdown(cancel=True)
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr

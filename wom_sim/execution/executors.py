@@ -74,8 +74,21 @@ class LocalExecutor:
         (concurrent.futures' atexit hook writes to its closed wake-up pipe)."""
         if self.pool is not None:
             if cancel:
-                for p in list(getattr(self.pool, "_processes", {}).values()):
+                procs = list(getattr(self.pool, "_processes", {}).values())
+                for p in procs:
                     p.terminate()
+                for p in procs:
+                    p.join(timeout=10)
+                # a worker stopped while writing a result leaves half a message in the result
+                # pipe, and the manager thread would wait for the rest forever (seen once in a
+                # test run: a sweep hung on SIGTERM). This process never writes to that pipe:
+                # closing its write end lets the reader see EOF once the workers are gone.
+                writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+                if writer is not None:
+                    try:
+                        writer.close()
+                    except OSError:
+                        pass
             self.pool.shutdown(wait=True, cancel_futures=cancel)
 
 
