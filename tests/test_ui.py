@@ -268,3 +268,20 @@ def test_the_page_header_names_no_funnel():
     assert page_title(base()) == "wom-sim · Classroom"
     assert page_title(load_scenario({"scenario": {"name": "Launch: SICAS funnel, big city"}})) == \
         "wom-sim · Launch: funnel, big city"
+
+
+def test_the_page_and_the_lessons_share_one_palette():
+    """Each class the page draws has the colour teach's figures and animations give the same
+    stage (wom_sim.viz.style.stage_colour): one mapping, for both funnels."""
+    from wom_sim.ui.app import class_colours
+    from wom_sim.viz import style
+    for kind in ("aisas", "sicas"):
+        model = PageModel(base(), funnel=kind)
+        f = model.funnel
+        names = model.class_names()
+        colours = dict(zip(names, class_colours(f)))
+        assert colours["unaware"] == style.UNAWARE and colours["rejected"] == style.REJECTED
+        assert colours["positive sharer"] == style.POSITIVE and colours["negative sharer"] == style.NEGATIVE
+        assert colours["action"] == style.stage_colour(f, f.ACTION) and colours["done"] == style.DONE
+        for k, stage in enumerate(f.stages[:f.n_pre], start=1):
+            assert colours[stage] == style.stage_colour(f, k)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import io
 import threading
+from typing import Any
 
 import numpy as np
 import solara
@@ -51,10 +52,12 @@ CSS = """
 _DRAW_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
 
 
-def class_colours(n_pre: int) -> list[str]:
-    """The colour of each drawing class (PageModel.class_names), from wom_sim.viz.style."""
-    return [style.UNAWARE, *style.pre_stage_colours(n_pre), style.ACTION, style.POSITIVE, style.NEGATIVE,
-            style.REJECTED, style.DONE]
+def class_colours(funnel: Any) -> list[str]:
+    """The colour of each drawing class (PageModel.class_names): the stage colours of
+    wom_sim.viz.style.stage_colour, the one mapping teach's figures and the animation use."""
+    f = funnel
+    codes = [f.UNAWARE, *range(1, f.n_pre + 1), f.ACTION, f.SHARE, style.NEG_SHARE, f.REJECTED, f.DONE]
+    return [style.stage_colour(f, c) for c in codes]
 
 
 def pretty(name: str) -> str:
@@ -85,7 +88,7 @@ def png(fig: Figure) -> bytes:
 
 def network_figure(model: PageModel, snap: dict) -> Figure:
     names = model.class_names()
-    colours = class_colours(model.funnel.n_pre)
+    colours = class_colours(model.funnel)
     cls = snap["classes"]
     counts = np.bincount(cls, minlength=len(names))
     fig = Figure(figsize=(6.4, 4.6))
@@ -128,7 +131,7 @@ def network_figure(model: PageModel, snap: dict) -> Figure:
 
 def funnel_figure(model: PageModel, snap: dict) -> Figure:
     names = model.class_names()
-    colours = class_colours(model.funnel.n_pre)
+    colours = class_colours(model.funnel)
     counts = np.bincount(snap["classes"], minlength=len(names))
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_axes((0.28, 0.06, 0.66, 0.80))
