@@ -2,6 +2,8 @@
 one frame per step, of the same spread as the run."""
 from __future__ import annotations
 
+import shutil
+
 from conftest import cli
 from PIL import Image
 
@@ -21,6 +23,8 @@ def test_animate_a_run_folder_and_refuse_what_cannot_be_animated(tmp_path):
     r = cli("animate", tmp_path / "run", "--quiet")
     assert r.exit_code == 0, r.output
     assert Image.open(tmp_path / "run" / "spread.gif").n_frames == 11
+    if shutil.which("ffmpeg"):  # the video too, where ffmpeg is installed
+        assert (tmp_path / "run" / "spread.mp4").stat().st_size > 1000
     assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".animate")]  # nothing left behind
     (tmp_path / "other").mkdir()
     r = cli("animate", tmp_path / "other")
