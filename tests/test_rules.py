@@ -198,9 +198,8 @@ def _boost_at_stage3(kind: str) -> float:
     from wom_sim.engines.numpy import Inbox, Replicate
     rep = Replicate(engine(no_arcs(n), sc), np.random.default_rng(8))
     everyone = np.arange(n, dtype=np.int64)
-    rep.move(everyone, 3)
+    rep.place(everyone, 3)
     rep.aware[:] = True
-    rep.pre = everyone
     rep.inbox = Inbox(everyone, np.full(n, 3, np.int32), np.zeros(n, np.int32))
     rep.step(1)
     return float(rep.new_adopters[0]) / n

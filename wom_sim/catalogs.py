@@ -107,6 +107,8 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in [
              "CELF greedy on live-edge samples of the scenario's cascade (up to ~20k agents)."),
     Strategy("ris", f"{_S}.influence:ris_seeds",
              "Reverse-reachable sets, OPIM-C: certified (1 - 1/e - eps) (large graphs)."),
+    Strategy("simulated", "wom_sim.execution.simulated:simulated_seeds",
+             "CELF on the full model: the objective by simulation, common random numbers (up to ~20k agents)."),
 ]}
 
 _P = "wom_sim.policies"

@@ -118,6 +118,17 @@ class Draws:
         return out.reshape(-1)
 
 
+    def uniform_runs(self, rep: np.ndarray | None, lengths: np.ndarray) -> np.ndarray:
+        """`lengths[i]` uniforms for each element i of replicate rep[i]'s stream, element
+        after element (uniform_for with each element repeated lengths[i] times), without
+        building the repeated replicate array when the elements are replicate-ordered."""
+        if self.B == 1 or rep is None:
+            return self.gens[0].random(int(np.sum(lengths)))
+        if rep.size < 2 or bool((rep[1:] >= rep[:-1]).all()):
+            return self.uniform(np.bincount(rep, weights=lengths, minlength=self.B).astype(np.int64))
+        return self.uniform_for(np.repeat(rep, lengths))
+
+
 def as_draws(source: Draws | np.random.Generator) -> Draws:
     """A Draws for a batch of one when given a plain Generator (tests, one-off calls)."""
     return source if isinstance(source, Draws) else Draws([source])

@@ -42,10 +42,15 @@ def _all_arcs(deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, offset
 
 
-#: rows of a telling plan are drawn in buckets of similar width (at most twice the work
-#: of the exact width)
-_DEGREE_WIDTHS = np.array([8, 16, 32, 64])
+#: rows of a sparse telling plan are drawn in buckets of similar width (at most twice
+#: the work of the exact width)
 _PLAN_WIDTHS = np.array([2, 4, 8, 16, 32])
+#: a plan of m of d arcs is drawn by iid draws (with redraws) when d > _SPARSE * m: the
+#: random keys of all d arcs would cost more
+_SPARSE = 8
+#: random keys of 32 bits (a tie in a row of d arcs has probability ~d^2 / 2^33 and is
+#: broken by arc order); rows of up to 2^_OFFSET_BITS arcs are permuted by packed keys
+_KEY_BITS, _OFFSET_BITS = 32, 16
 
 
 def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, int]]:
@@ -82,15 +87,24 @@ def _first_distinct(vals: np.ndarray) -> np.ndarray:
     return first
 
 
-def _permutation_heads(keys: np.ndarray, valid: np.ndarray, m: int) -> np.ndarray:
-    """For each row, the columns of its `m` smallest keys among the valid ones, in key
-    order (a random permutation's head when keys are uniform). Keys are packed with the
-    column (40 bits of the key, 6 of the column) and sorted as integers."""
-    w = keys.shape[1]
-    packed = (keys * float(1 << 40)).astype(np.int64) << 6
-    packed |= np.arange(w, dtype=np.int64)
-    packed[~valid] = np.iinfo(np.int64).max
-    return np.sort(packed, axis=1)[:, :m] & 63
+def _permuted_heads(deg: np.ndarray, m: np.ndarray, draws: Draws, rep: np.ndarray | None) -> np.ndarray:
+    """For each row, the first m of a uniformly random permutation of its deg arcs (deg <
+    2^_OFFSET_BITS), rows concatenated: a random key per arc, and all rows' arcs sorted
+    at once as integers packed (row, key, arc) in chunks of rows that fit 63 bits."""
+    out = []
+    max_rows = 1 << (63 - _KEY_BITS - _OFFSET_BITS)
+    for lo in range(0, deg.size, max_rows):
+        d, mm = deg[lo:lo + max_rows], m[lo:lo + max_rows]
+        owner = repeat_index(d)
+        arc = ranges(np.zeros(d.size, dtype=np.int64), d)
+        u = draws.uniform_runs(None if rep is None else rep[lo:lo + max_rows], d)
+        key = (u * float(1 << _KEY_BITS)).astype(np.int64)
+        key |= owner << _KEY_BITS
+        key <<= _OFFSET_BITS
+        key |= arc
+        key.sort()
+        out.append(key[ranges(np.cumsum(d) - d, mm)] & ((1 << _OFFSET_BITS) - 1))
+    return np.concatenate(out) if len(out) > 1 else out[0]
 
 
 def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Generator,
@@ -99,13 +113,13 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     (a uniformly random ordered sample without replacement), rows concatenated. Row i
     draws from replicate rep[i]'s stream (None: a batch of one).
 
-    A dense row (more than half of its arcs drawn, degree up to 64) takes a random
-    permutation of its arcs (argsort of random keys), cut at m. A sparse row (at most
-    half of its arcs, a plan of at most 32) draws m iid offsets and keeps them when they
-    are distinct; a row with a repeat draws again, with room to spare, and keeps its
-    first m distinct values (the first m distinct values of an iid uniform sequence are
-    an ordered sample without replacement). Other rows (long plans) sort random keys
-    over all their arcs.
+    A row whose plan is a fair part of its arcs (deg <= 8 m) takes the head of a random
+    permutation of its arcs: random keys, every such row sorted in one integer sort
+    (_permuted_heads). A sparse row (a plan of at most 32) draws m iid offsets and keeps
+    them when they are distinct; a row with a repeat draws again, with room to spare,
+    and keeps its first m distinct values (the first m distinct values of an iid uniform
+    sequence are an ordered sample without replacement). Other rows (long plans of many
+    arcs) sort random keys over all their arcs with a lexsort.
     """
     draws = as_draws(draws)
     m = np.asarray(m, dtype=np.int64)
@@ -113,16 +127,12 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     start = np.cumsum(m) - m
     out = np.empty(int(m.sum()), dtype=np.int64)
     has = m > 0
-    dense = has & (2 * m > deg) & (deg <= _DEGREE_WIDTHS[-1])  # most of a few arcs: permute them
-    sparse = has & ~dense & (2 * m <= deg) & (m <= _PLAN_WIDTHS[-1])  # a short plan: iid draws
-    for rows, w in _buckets(_DEGREE_WIDTHS, deg, np.flatnonzero(dense)):  # a random permutation, cut at m
-        mm, dd = m[rows], deg[rows]
-        keys = _uniform_rows(draws, rep, rows, w)
-        cols = np.arange(int(mm.max()))
-        valid = cols[None, :] < mm[:, None]
-        heads = _permutation_heads(keys, np.arange(w)[None, :] < dd[:, None], cols.size)
-        v = valid.ravel()  # compress, not boolean indexing (several times faster)
-        out[np.compress(v, (start[rows][:, None] + cols).ravel())] = np.compress(v, heads.ravel())
+    sparse = has & (deg > _SPARSE * m) & (m <= _PLAN_WIDTHS[-1])  # a short plan of many arcs: iid draws
+    packed = has & ~sparse & (deg < 1 << _OFFSET_BITS)  # a fair part of its arcs: permute them
+    rows = np.flatnonzero(packed)
+    if rows.size:
+        out[ranges(start[rows], m[rows])] = _permuted_heads(deg[rows], m[rows], draws,
+                                                            None if rep is None else rep[rows])
     todo = np.flatnonzero(sparse)
     extra = 0  # first m draws each; a row with a repeat draws again with room to spare
     while todo.size:  # iid draws; the first m distinct of each row
@@ -141,8 +151,8 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
             short.append(rows[~full])
         todo = np.concatenate(short)
         extra = _PLAN_WIDTHS[-1]
-    rows = np.flatnonzero(has & ~dense & ~sparse)
-    if rows.size:  # long plans: each row's m smallest random keys over all their arcs, in key order
+    rows = np.flatnonzero(has & ~sparse & ~packed)
+    if rows.size:  # long plans of huge rows: each row's m smallest random keys over all its arcs, in key order
         mm, dd = m[rows], deg[rows]
         o, off = _all_arcs(dd)
         keys = draws.uniform_for(None if rep is None else rep[rows][o], o.size)

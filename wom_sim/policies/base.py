@@ -44,6 +44,10 @@ class ResponsePolicy:
 
     #: False means the engine skips monitoring complainers altogether (no cost)
     monitors: bool = True
+    #: True when each complainer is answered on its own (no queue, no state shared
+    #: between complainers, the view unread): one instance then serves a whole batch
+    #: of replicates, seeing agent rows of the batch instead of one replicate's agents
+    per_agent: bool = False
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec

@@ -14,6 +14,8 @@ class NoResponse(ResponsePolicy):
 class FixedDelay(ResponsePolicy):
     """A complainer detected at step s is answered at the end of step s + delay."""
 
+    per_agent = True
+
     def __init__(self, spec) -> None:
         super().__init__(spec)
         self._due: dict[int, list[np.ndarray]] = {}

@@ -1,0 +1,127 @@
+"""Simulated greedy: KOLs chosen by CELF on the full model itself (docs/model.md section 11).
+
+greedy and ris score KOLs on a surrogate: the scenario's independent cascade truncated
+at the horizon (model.theory), which ignores the funnel's message boosts, rejection and
+the firm's answers. This strategy scores a set of KOLs by what the planner is judged on,
+``seeding.objective`` at the scenario's last step, averaged over `replicates` runs of
+the full model (the NumPy core, batched). Every set is run on the same streams (common
+random numbers), so the difference two KOLs make is not drowned by the runs' own noise.
+
+The search is CELF (Leskovec et al. 2007): a candidate's last measured gain bounds its
+gain now, so only the candidates whose bound could beat the best fresh gain are run
+again, a batch of them at a time. The full model is not exactly submodular (a rejection
+can undo a purchase), so the bounds are a heuristic there, as in every simulation-based
+greedy. Candidates are a shortlist: the surrogate's own ranking (ris, which spreads its
+picks over the graph) joined with the best-connected agents, so a trap like the KOL club
+(REFERENCE.md) is open to the search and no candidate the surrogates both ignore is run.
+
+Cost: (shortlist + 1) x replicates runs to start, then about `batch_kols` x replicates
+runs per KOL; at 20k agents a run of 60 steps costs ~10 ms (benchmarks/bench_seeding.py).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ..engines import NumpyEngine
+from ..graphs.csr import CSRGraph
+from ..seeding.influence import LAST_STATS, ris_seeds
+from ..seeding.progress import report
+from .memory import BATCH_BYTES, MAX_BATCH, replicate_bytes
+
+#: runs per candidate set (common random numbers across sets)
+REPLICATES = 16
+#: candidates run again together when their bounds are stale (one batch of the engine)
+BATCH_KOLS = 4
+#: shortlist: the surrogate's best this many, joined with as many top-degree agents
+SHORTLIST = 60
+
+
+def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario: Any = None, *,
+                    replicates: int = REPLICATES, shortlist: int = SHORTLIST,
+                    batch_kols: int = BATCH_KOLS) -> np.ndarray:
+    """CELF on the full model: `budget` KOLs, best first, each the candidate of the
+    shortlist that adds most to ``seeding.objective`` at the horizon, measured on
+    `replicates` runs with common random numbers. For the net_npv objective it stops
+    before a KOL that would lower net NPV. Stats in LAST_STATS["simulated"]."""
+    if scenario is None:
+        raise ValueError("the simulated strategy runs the scenario's own model: it needs the scenario")
+    if scenario.wom.mode == "bass":
+        raise ValueError("wom.mode = \"bass\" has no network for KOLs to reach: choose another mode")
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 0 <= budget <= graph.n:
+        raise ValueError(f"budget = {budget!r} must be a whole number between 0 and the {graph.n} agents")
+    budget = int(budget)
+    if budget == 0:
+        return np.zeros(0, dtype=np.int32)
+    t0 = time.perf_counter()
+    cand = _shortlist(graph, scenario, max(shortlist, budget), rng)
+    ev = _Evaluator(graph, scenario, replicates, int(rng.integers(2**63)))
+    chosen: list[int] = []
+    current = ev.values([np.zeros(0, dtype=np.int64)])[0]  # the objective without KOLs, per replicate
+    gain = np.full(cand.size, np.inf)   # each candidate's last measured gain (a bound on it now)
+    fresh = np.full(cand.size, -1)      # the round in which it was measured
+    taken = np.zeros(cand.size, dtype=bool)
+    vals: dict[int, np.ndarray] = {}
+    stop_at_loss = scenario.seeding.objective == "net_npv"
+    for k in range(min(budget, cand.size)):
+        report(f"choosing KOLs by simulation: {ev.runs:,} runs", k, budget)
+        while True:
+            order = np.flatnonzero(~taken)[np.argsort(-gain[~taken], kind="stable")]
+            best = int(order[0])
+            if fresh[best] == k:
+                break
+            stale = order[fresh[order] != k][:cand.size if k == 0 else batch_kols]
+            base = np.asarray(chosen, dtype=np.int64)
+            out = ev.values([np.append(base, cand[i]) for i in stale.tolist()])
+            for i, v in zip(stale.tolist(), out):
+                vals[i] = v
+                gain[i] = float(np.mean(v - current))
+                fresh[i] = k
+        if stop_at_loss and gain[best] <= 0:
+            break
+        chosen.append(int(cand[best]))
+        taken[best] = True
+        current = vals[best]
+    report(f"choosing KOLs by simulation: {ev.runs:,} runs", budget, budget)
+    LAST_STATS["simulated"] = {"runs": ev.runs, "replicates": replicates, "shortlist": int(cand.size),
+                               "objective": scenario.seeding.objective, "value": float(np.mean(current)),
+                               "kols": len(chosen), "time_select": time.perf_counter() - t0}
+    return np.asarray(chosen, dtype=np.int32)
+
+
+def _shortlist(graph: CSRGraph, scenario: Any, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Candidates: ris's ranking on the time-bounded surrogate, then top-degree agents
+    not in it, `size` of each at most (every agent on a small graph)."""
+    if graph.n <= 2 * size or graph.complete:
+        return np.arange(graph.n, dtype=np.int64)
+    surrogate = np.asarray(ris_seeds(graph, size, rng, scenario), dtype=np.int64)
+    deg = graph.out_degree()
+    top = np.argsort(-deg, kind="stable")[:size]
+    return np.concatenate([surrogate, top[~np.isin(top, surrogate)]]).astype(np.int64)
+
+
+class _Evaluator:
+    """Runs KOL sets on the full model: every set on the same `replicates` streams."""
+
+    def __init__(self, graph: CSRGraph, scenario: Any, replicates: int, entropy: int) -> None:
+        self.eng = NumpyEngine(graph, scenario)
+        self.col = self.eng.metrics.index(scenario.seeding.objective)
+        self.seqs = [np.random.SeedSequence(entropy, spawn_key=(r,)) for r in range(replicates)]
+        # the NumPy core's batch (also for a Mesa scenario: the same rules, batched)
+        self.batch = max(1, min(MAX_BATCH, BATCH_BYTES // max(replicate_bytes(scenario, graph.n, graph.n_arcs), 1)))
+        self.runs = 0
+
+    def values(self, sets: list[np.ndarray]) -> np.ndarray:
+        """(sets, replicates): the objective at the last step of each set's runs."""
+        R = len(self.seqs)
+        jobs = [(s, r) for s in range(len(sets)) for r in range(R)]
+        out = np.empty(len(jobs))
+        for a in range(0, len(jobs), self.batch):
+            part = jobs[a:a + self.batch]
+            table = self.eng.run_batch([np.random.default_rng(self.seqs[r]) for _, r in part],
+                                       [sets[s] for s, _ in part])
+            out[a:a + len(part)] = table[:, -1, self.col]
+        self.runs += len(jobs)
+        return out.reshape(len(sets), R)
