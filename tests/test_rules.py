@@ -54,11 +54,12 @@ def test_distinct_neighbours_large_k_uses_keys_and_stays_uniform():
     assert stats.chisquare(np.bincount(target, minlength=60)[1:]).pvalue > 1e-3
 
 
-@pytest.mark.parametrize("d, m", [(10, 3), (10, 10), (200, 5), (300, 40)])
+@pytest.mark.parametrize("d, m", [(10, 3), (10, 10), (200, 5), (300, 40), (300, 100)])
 def test_telling_plans_are_uniform_ordered_samples(d, m):
-    """Each path of the plan sampler (a permutation for small degrees, iid draws with
-    redraws for large ones, random keys for long plans) gives distinct offsets, each
-    position of the plan uniform over the row (chi-square, fixed seed)."""
+    """Each path of the plan sampler (a partial shuffle for plans of a fair part of the
+    arcs, iid draws with redraws for short plans of many arcs, random keys for long
+    plans) gives distinct offsets, each position of the plan uniform over the row
+    (chi-square, fixed seed)."""
     from wom_sim.graphs.kernels import ordered_offsets
     rows = 6000
     off = ordered_offsets(np.full(rows, d), np.full(rows, m), np.random.default_rng(11)).reshape(rows, m)

@@ -48,6 +48,9 @@ _PLAN_WIDTHS = np.array([2, 4, 8, 16, 32])
 #: a plan of m of d arcs is drawn by iid draws (with redraws) when d > _SPARSE * m: the
 #: random keys of all d arcs would cost more
 _SPARSE = 8
+#: plans of up to this many are drawn by a partial Fisher-Yates shuffle of the row's arcs
+#: (one draw a told follower, one vectorized pass per place in the plan)
+_SHUFFLE_MAX = 64
 #: random keys of 32 bits (a tie in a row of d arcs has probability ~d^2 / 2^33 and is
 #: broken by arc order); rows of up to 2^_OFFSET_BITS arcs are permuted by packed keys
 _KEY_BITS, _OFFSET_BITS = 32, 16
@@ -87,6 +90,31 @@ def _first_distinct(vals: np.ndarray) -> np.ndarray:
     return first
 
 
+def _shuffled_heads(deg: np.ndarray, m: np.ndarray, draws: Draws, rep: np.ndarray | None) -> np.ndarray:
+    """For each row, the first m of a uniformly random permutation of its deg arcs, rows
+    concatenated: a partial Fisher-Yates shuffle of every row at once. Place j of a row
+    takes the arc at a uniform position among its arcs not yet taken (j .. deg - 1),
+    which then moves there; row i uses m[i] consecutive numbers of its stream."""
+    start = np.cumsum(deg) - deg
+    arcs = ranges(np.zeros(deg.size, dtype=np.int64), deg).astype(np.int32)
+    u = draws.uniform_runs(rep, m)
+    ustart = np.cumsum(m) - m
+    ostart = ustart
+    out = np.empty(int(m.sum()), dtype=np.int64)
+    act = np.arange(deg.size)
+    j = 0
+    while act.size:
+        left = deg[act] - j
+        pick = np.minimum((u[ustart[act] + j] * left).astype(np.int64), left - 1)
+        here = start[act] + j
+        pick += here
+        out[ostart[act] + j] = arcs[pick]
+        arcs[pick] = arcs[here]
+        j += 1
+        act = np.compress(m[act] > j, act)
+    return out
+
+
 def _permuted_heads(deg: np.ndarray, m: np.ndarray, draws: Draws, rep: np.ndarray | None) -> np.ndarray:
     """For each row, the first m of a uniformly random permutation of its deg arcs (deg <
     2^_OFFSET_BITS), rows concatenated: a random key per arc, and all rows' arcs sorted
@@ -114,7 +142,8 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     draws from replicate rep[i]'s stream (None: a batch of one).
 
     A row whose plan is a fair part of its arcs (deg <= 8 m) takes the head of a random
-    permutation of its arcs: random keys, every such row sorted in one integer sort
+    permutation of its arcs: a partial Fisher-Yates shuffle for plans of up to 64
+    (_shuffled_heads), else random keys, every such row sorted in one integer sort
     (_permuted_heads). A sparse row (a plan of at most 32) draws m iid offsets and keeps
     them when they are distinct; a row with a repeat draws again, with room to spare,
     and keeps its first m distinct values (the first m distinct values of an iid uniform
@@ -128,7 +157,12 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     out = np.empty(int(m.sum()), dtype=np.int64)
     has = m > 0
     sparse = has & (deg > _SPARSE * m) & (m <= _PLAN_WIDTHS[-1])  # a short plan of many arcs: iid draws
-    packed = has & ~sparse & (deg < 1 << _OFFSET_BITS)  # a fair part of its arcs: permute them
+    shuffled = has & ~sparse & (m <= _SHUFFLE_MAX)  # a fair part of its arcs: shuffle them
+    rows = np.flatnonzero(shuffled)
+    if rows.size:
+        out[ranges(start[rows], m[rows])] = _shuffled_heads(deg[rows], m[rows], draws,
+                                                            None if rep is None else rep[rows])
+    packed = has & ~sparse & ~shuffled & (deg < 1 << _OFFSET_BITS)  # long plans: random keys
     rows = np.flatnonzero(packed)
     if rows.size:
         out[ranges(start[rows], m[rows])] = _permuted_heads(deg[rows], m[rows], draws,
@@ -151,7 +185,7 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
             short.append(rows[~full])
         todo = np.concatenate(short)
         extra = _PLAN_WIDTHS[-1]
-    rows = np.flatnonzero(has & ~sparse & ~packed)
+    rows = np.flatnonzero(has & ~sparse & ~shuffled & ~packed)
     if rows.size:  # long plans of huge rows: each row's m smallest random keys over all its arcs, in key order
         mm, dd = m[rows], deg[rows]
         o, off = _all_arcs(dd)
