@@ -108,10 +108,11 @@ def kol_club(runs: int) -> dict:
     # the same cascade as a scenario, for the strategy that simulates it
     ic = wom_sim.load_scenario({"scenario": {"steps": 100, "seed": 3}, "graph": {"kind": "barabasi_albert", "n": 5000},
                                 "funnel": {"kind": "none"}, "response": {"policy": "none"},
-                                "wom": {"mode": "cascade", "transmissibility": p, "p_external": 0.0},
+                                "wom": {"mode": "cascade", "transmissibility": p, "p_external": 0.0,
+                                        "p_negative_experience": 0.0},
                                 "seeding": {"kol_reach": p, "objective": "adopters"}})
     t0 = time.perf_counter()
-    sim = strategy("simulated")(g, k, np.random.default_rng(6), ic)
+    sim = strategy("simulated")(g, k, np.random.default_rng(6), ic)  # 64 runs a set at 5,000 agents
     sim_s = time.perf_counter() - t0
     seeds = {"degree": strategy("degree")(g, k, None),
              "ris": strategy("ris")(g, k, np.random.default_rng(5), None, p=p),

@@ -16,7 +16,14 @@ picks over the graph) joined with the best-connected agents, so a trap like the 
 (REFERENCE.md) is open to the search and no candidate the surrogates both ignore is run.
 
 Cost: (shortlist + 1) x replicates runs to start, then about `batch_kols` x replicates
-runs per KOL; at 20k agents a run of 60 steps costs ~10 ms (benchmarks/bench_seeding.py).
+runs per KOL; at 20k agents a run of 60 steps costs ~7 ms (benchmarks/bench_seeding.py).
+
+Its limit is noise. Adding a KOL changes every later draw of a run (a replicate's stream
+is consumed in order), so the common streams cancel little of the runs' spread, and a
+late KOL's gain is as small as the error of tens of runs: on the KOL club (benchmarks),
+16 runs a set reach 334 where ris reaches 371, 64 runs 354, 256 runs 359. greedy's
+live-edge worlds do not have this problem (a world is the same for every set), which is
+why the surrogates win where they are exact.
 """
 from __future__ import annotations
 
@@ -31,8 +38,9 @@ from ..seeding.influence import LAST_STATS, ris_seeds
 from ..seeding.progress import report
 from .memory import BATCH_BYTES, MAX_BATCH, replicate_bytes
 
-#: runs per candidate set (common random numbers across sets)
-REPLICATES = 16
+#: runs per candidate set (common random numbers across sets): RUNS_BUDGET / n agents,
+#: between 16 and 64 (more runs where a run is cheap: 64 up to 5,000 agents, 16 from 20k)
+RUNS_BUDGET, MIN_REPLICATES, MAX_REPLICATES = 320_000, 16, 64
 #: candidates run again together when their bounds are stale (one batch of the engine)
 BATCH_KOLS = 4
 #: shortlist: the surrogate's best this many, joined with as many top-degree agents
@@ -40,12 +48,13 @@ SHORTLIST = 60
 
 
 def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario: Any = None, *,
-                    replicates: int = REPLICATES, shortlist: int = SHORTLIST,
+                    replicates: int | None = None, shortlist: int = SHORTLIST,
                     batch_kols: int = BATCH_KOLS) -> np.ndarray:
     """CELF on the full model: `budget` KOLs, best first, each the candidate of the
     shortlist that adds most to ``seeding.objective`` at the horizon, measured on
-    `replicates` runs with common random numbers. For the net_npv objective it stops
-    before a KOL that would lower net NPV. Stats in LAST_STATS["simulated"]."""
+    `replicates` runs with common random numbers (default: by the graph's size, see
+    RUNS_BUDGET). For the net_npv objective it stops before a KOL that would lower net
+    NPV. Stats in LAST_STATS["simulated"]."""
     if scenario is None:
         raise ValueError("the simulated strategy runs the scenario's own model: it needs the scenario")
     if scenario.wom.mode == "bass":
@@ -55,6 +64,8 @@ def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scen
     budget = int(budget)
     if budget == 0:
         return np.zeros(0, dtype=np.int32)
+    if replicates is None:
+        replicates = int(np.clip(RUNS_BUDGET // max(graph.n, 1), MIN_REPLICATES, MAX_REPLICATES))
     t0 = time.perf_counter()
     cand = _shortlist(graph, scenario, max(shortlist, budget), rng)
     ev = _Evaluator(graph, scenario, replicates, int(rng.integers(2**63)))
