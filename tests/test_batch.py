@@ -174,3 +174,34 @@ def test_a_sharer_is_listed_once_even_after_a_public_reply():
             listed = np.concatenate([b.tellers, b.pending])
             assert np.unique(listed).size == listed.size, f"an agent listed twice at step {t}"
             assert b.telling[listed].all()
+
+
+def test_one_fixed_delay_serves_a_batch_but_a_subclass_that_reads_the_view_does_not():
+    """fixed_delay answers each complainer alone, so one instance serves a whole batch
+    (it sees agent rows); a subclass may read the view (followers by agent id), so it
+    gets one instance per replicate unless it declares per_agent itself: both give the
+    numbers of one replicate at a time."""
+    from wom_sim import catalogs
+    from wom_sim.policies.basic import FixedDelay
+
+    class LoudestFirst(FixedDelay):
+        """fixed_delay that reads each complainer's followers (a test policy)."""
+        seen = 0
+
+        def on_detected(self, step, agents, view):
+            LoudestFirst.seen += int(view.out_degree[agents].size)  # local ids only
+            super().on_detected(step, agents, view)
+
+    catalogs.register_policy("loudest_first_test", LoudestFirst)
+    try:
+        for policy in ("fixed_delay", "loudest_first_test"):
+            sc = _scenario("aisas_full", f"response.policy={policy}")
+            eng, plan = prepare(sc, make_graph(sc))
+            reps = list(range(sc.scenario.replicates))
+            one = simulate(eng, sc.scenario.seed, reps, plan.for_replicate, batch=1)
+            many = simulate(eng, sc.scenario.seed, reps, plan.for_replicate, batch=64)
+            np.testing.assert_array_equal(one, many)
+            assert one[:, -1, eng.metrics.index("responses")].sum() > 0
+        assert LoudestFirst.seen > 0
+    finally:
+        del catalogs.POLICIES["loudest_first_test"]

@@ -46,7 +46,8 @@ class ResponsePolicy:
     monitors: bool = True
     #: True when each complainer is answered on its own (no queue, no state shared
     #: between complainers, the view unread): one instance then serves a whole batch
-    #: of replicates, seeing agent rows of the batch instead of one replicate's agents
+    #: of replicates, seeing agent rows of the batch instead of one replicate's agents.
+    #: Read from the class itself: a subclass (which may read the view) must declare it
     per_agent: bool = False
 
     def __init__(self, spec: Any) -> None:

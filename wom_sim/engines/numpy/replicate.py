@@ -9,9 +9,10 @@ replicate are always taken in the same order, so a replicate gives the same numb
 alone or in a batch of any size (tests/test_batch.py).
 
 Every per-step operation is an array operation over an *active set*: the agents who
-received messages last step (the inbox), the agents inside the funnel, and the
-sharers. Stage counts are kept incrementally, so a quiet step on a 10M-agent graph
-costs little. The rules themselves (advance, rejection, sharing, tells, which messages
+received messages last step (the inbox), the agents of the funnel whose drawn waiting
+time ends this step (_progress: an agent is touched when it advances, not every step),
+and the sharers. Stage counts are kept incrementally, so a quiet step on a 10M-agent
+graph costs little. The rules themselves (advance, rejection, sharing, tells, which messages
 can act) come from wom_sim.model.rules; the metrics from wom_sim.model.metrics.
 
 Step order (synchronous; decisions read the state at the start of the step):
@@ -29,8 +30,9 @@ pitfall).
 The public stepping API: ``Batch(engine, draws, kols)`` (or ``Replicate(engine, rng,
 kols, observer)`` for one), then ``step(t)`` for t = 1, 2, ..., ``counters()`` (one row
 per replicate) after any step, ``quiescent()`` when nothing can change any more in any
-replicate. An :class:`Observer` (batches of one) sees the state before and after every
-step and the sharers who take a turn in telling (the teach recorder uses it).
+replicate, ``place(rows, stage)`` to put agents in a funnel stage by hand. An
+:class:`Observer` (batches of one) sees the state before and after every step and the
+sharers who take a turn in telling (the teach recorder uses it).
 """
 from __future__ import annotations
 
@@ -258,7 +260,7 @@ class Batch:
         proto = make_policy(sc.response)
         self.monitors = proto.monitors
         # a per-agent policy serves the whole batch at once (it sees agent rows)
-        self.one_policy = proto.per_agent or B == 1
+        self.one_policy = B == 1 or bool(type(proto).__dict__.get("per_agent", False))
         deg = eng.out_degree if proto.monitors else np.zeros(0)
         if not proto.monitors:
             self.policies, self.views = [], []
