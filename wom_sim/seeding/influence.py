@@ -1290,7 +1290,7 @@ RIS_MIN_RR_SETS_CAP = 400_000
 def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=None, *,
               eps: float = 0.02, ell: float = 1.0, model: ICModel | None = None,
               p: float | None = None, sentinel=None, method: str = "opim",
-              timed: bool | None = None) -> np.ndarray:
+              timed: bool | None = None, keep: list[RRSets] | None = None) -> np.ndarray:
     """Reverse-reachable sets: OPIM-C (default; eps = 0.02, delta = n^-ell) or IMM
     (``method="imm"``), on the scenario's time-bounded IC by default
     (``ic_approximation(..., timed=True)``: what the KOLs make count by the scenario's
@@ -1298,7 +1298,8 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
 
     OPIM-C stops once its two samples certify 1 - 1/e - eps (on BA 1M: 60k RR sets
     where IMM drew 2.07M, benchmarks/notes/ris.md) and it holds RIS_MIN_RR_SETS_PER_KOL
-    sets per KOL. Stats in LAST_STATS["ris"]."""
+    sets per KOL. Stats in LAST_STATS["ris"]. `keep`: a list the final RR sets are
+    appended to (a caller that builds on the surrogate: execution/simulated.py)."""
     budget = _check_budget(graph, budget)
     trivial = _trivial(graph, budget, "ris")
     if trivial is not None:
@@ -1312,6 +1313,8 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     else:
         raise ValueError(f"ris method {method!r}: choose 'opim' or 'imm'")
     seeds = res.seeds
+    if keep is not None and res.sample is not None:
+        keep.append(res.sample)
     if scenario is not None and scenario.seeding.objective == "net_npv" and res.sample is not None:
         seeds = net_value_ranking(graph, scenario, res.sample, budget)
     LAST_STATS["ris"] = {"method": res.method, "rr_sets": res.rr_sets, "theta": res.theta,
@@ -1322,6 +1325,32 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
                          "sentinel_certified": res.sentinel_certified,
                          "coverage_upper": res.coverage_upper, "kols": int(seeds.size)}
     return seeds
+
+
+class SurrogateGains:
+    """What each of some candidates would add on RR sets, as KOLs are chosen one by one:
+    n / sets x the (weighted) sets a candidate meets that no chosen KOL meets yet. The
+    surrogate's marginal gains, cheap for a few hundred candidates (their entries in the
+    sets are found once)."""
+
+    def __init__(self, rr: RRSets, candidates: np.ndarray, n: int) -> None:
+        at = np.full(n, -1, dtype=np.int64)
+        at[candidates] = np.arange(candidates.size)
+        set_of = repeat_index(np.diff(rr.ptr))
+        e = np.flatnonzero(at[rr.nodes] >= 0)
+        self.cand, self.set = at[rr.nodes[e]], set_of[e]
+        self.w = rr.weights[self.set] if rr.weights is not None else np.ones(e.size)
+        self.covered = np.zeros(rr.ptr.size - 1, dtype=bool)
+        self.scale = n / max(rr.n_sets, 1)
+        self.size = candidates.size
+
+    def gains(self) -> np.ndarray:
+        live = ~self.covered[self.set]
+        return np.bincount(self.cand[live], weights=self.w[live], minlength=self.size) * self.scale
+
+    def choose(self, i: int) -> None:
+        """Candidate i (an index into the candidates) is now a KOL: its sets are covered."""
+        self.covered[self.set[self.cand == i]] = True
 
 
 def net_value_ranking(graph: CSRGraph, scenario, rr: RRSets, budget: int) -> np.ndarray:
