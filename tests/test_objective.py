@@ -246,3 +246,24 @@ def test_simulated_seeding_buys_only_kols_that_pay_for_net_npv():
     assert pick(g, 5, np.random.default_rng(1), dear).size == 0
     free = _launch(objective="net_npv", kol_cost_base=0, kol_cost_rate=0)
     assert pick(g, 5, np.random.default_rng(1), free).size == 5
+
+
+def test_simulated_gains_are_read_with_the_surrogate_as_a_prior():
+    """Empirical Bayes by hand: gains exactly twice the surrogate's (no noise) give the
+    scale 2 and no spread (the prior decides); gains that spread around it by more than
+    their noise keep that share of their distance from the prior."""
+    from wom_sim.execution.simulated import _Shrinkage
+    r = np.array([[10.0], [20.0], [30.0], [40.0], [50.0], [60.0]])
+    exact = _Shrinkage.fit(2 * r[:, 0], np.zeros(6), r)
+    assert np.allclose(exact.coef, [2.0]) and exact.kappa2 == 0.0
+    assert np.allclose(exact.posterior(np.array([100.0]), np.array([25.0]), np.array([[30.0]])), [60.0])
+    g = 2 * r[:, 0] * np.array([1.5, 0.5, 1.5, 0.5, 1.5, 0.5])   # far from the prior
+    v = np.full(6, 1.0)                                            # and measured precisely
+    fitted = _Shrinkage.fit(g, v, r)
+    m = r[:, 0] * fitted.coef[0]
+    assert fitted.kappa2 == pytest.approx((np.sum((g - m) ** 2) - 6.0) / np.sum(m ** 2))
+    post = fitted.posterior(g, v, r)
+    tau2 = fitted.kappa2 * m ** 2
+    assert np.allclose(post, m + tau2 / (tau2 + 1.0) * (g - m))
+    assert np.all(np.abs(post - g) < 0.02 * np.abs(g - m))   # precise runs: the runs decide
+    assert _Shrinkage.fit(-r[:, 0], np.zeros(6), r) is None    # a surrogate that says nothing

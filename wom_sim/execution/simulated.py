@@ -179,8 +179,8 @@ class _Shrinkage:
         if coef[0] <= 0:  # the surrogate says nothing about the simulation here
             return None
         m = cov @ coef
-        kappa2 = max(0.0, float((np.sum((g - m) ** 2) - np.sum(v)) / max(np.sum(m ** 2), 1e-12)))
-        return _Shrinkage(coef, kappa2)
+        kappa2 = float((np.sum((g - m) ** 2) - np.sum(v)) / max(np.sum(m ** 2), 1e-12))
+        return _Shrinkage(coef, kappa2 if kappa2 > 1e-9 else 0.0)  # (rounding is no spread)
 
     def posterior(self, g: np.ndarray, v: np.ndarray, cov: np.ndarray) -> np.ndarray:
         m = cov @ self.coef
