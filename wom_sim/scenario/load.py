@@ -8,7 +8,7 @@ can never drift apart; its error locations give us the key path for our own mess
 from __future__ import annotations
 
 import copy
-import importlib.resources
+import importlib.util
 import itertools
 import math
 import re
@@ -208,13 +208,19 @@ def apply_overrides(raw: dict, overrides: list[str] | tuple[str, ...], source: s
 
 def _bundled_folder() -> Path | None:
     """Where the bundled scenarios are: the package wom_sim.bundled, else the source
-    checkout's scenarios/ folder."""
+    checkout's scenarios/ folder.
+
+    wom_sim.bundled is a namespace package (scenarios/ has no __init__.py), for which
+    importlib.resources returns a MultiplexedPath whose str() is not a path: its folder
+    comes from the import spec's search locations instead."""
     try:
-        res = importlib.resources.files("wom_sim.bundled")
-        if res.is_dir() and any(str(x.name).endswith(".toml") for x in res.iterdir()):
-            return Path(str(res))
-    except (ModuleNotFoundError, TypeError):
-        pass
+        spec = importlib.util.find_spec("wom_sim.bundled")
+    except (ModuleNotFoundError, ValueError):
+        spec = None
+    for loc in (spec.submodule_search_locations or []) if spec is not None else []:
+        folder = Path(loc)
+        if folder.is_dir() and any(folder.glob("*.toml")):
+            return folder
     local = Path(__file__).resolve().parents[2] / "scenarios"
     return local if local.is_dir() else None
 
@@ -244,15 +250,9 @@ def bundled_path(name: str) -> Path:
     onto the package ``wom_sim.bundled`` so that a non-editable install ships them, and
     a source checkout (or an editable install made before that mapping) finds them
     beside the package."""
-    try:
-        res = importlib.resources.files("wom_sim.bundled") / name
-        if res.is_file():
-            return Path(str(res))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    local = Path(__file__).resolve().parents[2] / "scenarios" / name
-    if local.is_file():
-        return local
+    folder = _bundled_folder()
+    if folder is not None and (folder / name).is_file():
+        return folder / name
     raise ScenarioError(f"the bundled scenario {name} is missing from this installation; "
                         f"name a scenario file instead (e.g. path/to/{name})")
 
