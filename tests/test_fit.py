@@ -137,8 +137,9 @@ def test_bass_baseline_recovers_the_closed_form():
 def test_recovery_coverage_of_the_90_percent_interval(tmp_path):
     """24 fits of synthetic launches, the true wom.p_external drawn from the prior
     (log-uniform 0.001..0.1), each from its own seeds. Observed (fixed seeds): 22 of 24
-    intervals covered the truth (92%), 24 of 24 since the engine draws funnel waits. With 24 fits, a 90% interval's coverage has a
-    standard error of 6%: below 75% would be a real defect."""
+    intervals covered the truth (92%), 24 of 24 since the engine draws funnel waits. With
+    24 fits, a 90% interval's coverage has a standard error of 6%: below 75% would be a
+    real defect."""
     cover = []
     for j in range(24):
         truth = float(np.exp(np.random.default_rng(j).uniform(math.log(0.002), math.log(0.05))))
