@@ -72,10 +72,17 @@ def batch_size(sc: Scenario, n: int | None = None, arcs: int | None = None) -> i
     numbers do not depend on it (streams.Draws)."""
     if sc.scenario.engine == "mesa":
         return 1
+    return numpy_batch(sc, n, arcs, sc.scenario.replicates)
+
+
+def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, runs: int = MAX_BATCH) -> int:
+    """The NumPy core's batch for `runs` runs of this scenario: as many as fit in
+    BATCH_BYTES, at most MAX_BATCH (whatever scenario.engine says: simulated seeding
+    runs the NumPy core for any scenario)."""
     n = n_agents_hint(sc) if n is None else n
     arcs = expected_arcs(sc.graph) if arcs is None else arcs
     b = BATCH_BYTES // max(replicate_bytes(sc, n, arcs), 1)
-    return int(max(1, min(MAX_BATCH, sc.scenario.replicates, b)))
+    return int(max(1, min(MAX_BATCH, runs, b)))
 
 
 def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:

@@ -41,9 +41,10 @@ import numpy as np
 from ..engines import NumpyEngine
 from ..graphs.csr import CSRGraph
 from ..model.metrics import kol_prices
-from ..seeding.influence import LAST_STATS, RRSets, SurrogateGains, ris_seeds
+from ..seeding.centrality import check_budget
+from ..seeding.influence import LAST_STATS, Coverage, RRSets, ris_seeds
 from ..seeding.progress import report
-from .memory import BATCH_BYTES, MAX_BATCH, replicate_bytes
+from .memory import numpy_batch
 
 #: runs per candidate set (common random numbers across sets): RUNS_BUDGET / n agents,
 #: between 16 and 64 (more runs where a run is cheap: 64 up to 5,000 agents, 16 from 20k)
@@ -66,16 +67,16 @@ def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scen
         raise ValueError("the simulated strategy runs the scenario's own model: it needs the scenario")
     if scenario.wom.mode == "bass":
         raise ValueError("wom.mode = \"bass\" has no network for KOLs to reach: choose another mode")
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 0 <= budget <= graph.n:
-        raise ValueError(f"budget = {budget!r} must be a whole number between 0 and the {graph.n} agents")
-    budget = int(budget)
+    budget = check_budget(graph, budget)
     if budget == 0:
         return np.zeros(0, dtype=np.int32)
     if replicates is None:
         replicates = int(np.clip(RUNS_BUDGET // max(graph.n, 1), MIN_REPLICATES, MAX_REPLICATES))
     t0 = time.perf_counter()
     cand, rr = _shortlist(graph, scenario, max(shortlist, budget), rng)
-    prior = SurrogateGains(rr, cand, graph.n) if rr is not None else None
+    # the surrogate's gains: what each candidate adds on ris's RR sets, n / sets a set
+    prior = Coverage(rr, graph.n) if rr is not None else None
+    per_set = graph.n / max(rr.n_sets, 1) if rr is not None else 0.0
     # the KOLs' prices enter the gain of the net_npv objective (the surrogate counts adopters)
     price = (kol_prices(graph.out_degree()[cand], scenario.seeding) if scenario.seeding.objective == "net_npv"
              else None)
@@ -90,7 +91,7 @@ def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scen
     stop_at_loss = scenario.seeding.objective == "net_npv"
     for k in range(min(budget, cand.size)):
         report(f"choosing KOLs by simulation: {ev.runs:,} runs", k, budget)
-        surrogate = prior.gains() if prior is not None else None
+        surrogate = prior.counts[cand] * per_set if prior is not None else None
         if surrogate is not None and shrink is not None and shrink.kappa2 == 0:
             # the first round's runs added nothing the surrogate did not say: no run can
             # move an estimate off the prior, so the later KOLs follow its gains unrun
@@ -123,17 +124,16 @@ def simulated_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scen
         taken[best] = True
         current = vals.get(best, current)
         if prior is not None:
-            prior.choose(best)
+            prior.cover(int(cand[best]))
     unrun = shrink is not None and shrink.kappa2 == 0
-    if unrun and chosen:  # what the KOLs make, for the stats
-        current = ev.values([np.asarray(chosen, dtype=np.int64)])[0]
     report(f"choosing KOLs by simulation: {ev.runs:,} runs", budget, budget)
     LAST_STATS["simulated"] = {"runs": ev.runs, "replicates": replicates, "shortlist": int(cand.size),
                                "prior_scale": None if shrink is None else shrink.coef.tolist(),
                                "prior_spread": None if shrink is None else shrink.kappa2,
                                "note": ("the first round's runs added nothing to the surrogate's gains (prior "
                                         "spread 0): the later KOLs follow the surrogate") if unrun else "",
-                               "objective": scenario.seeding.objective, "value": float(np.mean(current)),
+                               "objective": scenario.seeding.objective,
+                               "value": None if unrun else float(np.mean(current)),  # (not run when unrun)
                                "kols": len(chosen), "time_select": time.perf_counter() - t0}
     return np.asarray(chosen, dtype=np.int32)
 
@@ -196,8 +196,7 @@ class _Evaluator:
         self.eng = NumpyEngine(graph, scenario)
         self.col = self.eng.metrics.index(scenario.seeding.objective)
         self.seqs = [np.random.SeedSequence(entropy, spawn_key=(r,)) for r in range(replicates)]
-        # the NumPy core's batch (also for a Mesa scenario: the same rules, batched)
-        self.batch = max(1, min(MAX_BATCH, BATCH_BYTES // max(replicate_bytes(scenario, graph.n, graph.n_arcs), 1)))
+        self.batch = numpy_batch(scenario, graph.n, graph.n_arcs)  # also for a Mesa scenario: the same rules
         self.runs = 0
 
     def values(self, sets: list[np.ndarray]) -> np.ndarray:

@@ -51,9 +51,6 @@ _SPARSE = 8
 #: plans of up to this many are drawn by a partial Fisher-Yates shuffle of the row's arcs
 #: (one draw a told follower, one vectorized pass per place in the plan)
 _SHUFFLE_MAX = 64
-#: random keys of 32 bits (a tie in a row of d arcs has probability ~d^2 / 2^33 and is
-#: broken by arc order); rows of up to 2^_OFFSET_BITS arcs are permuted by packed keys
-_KEY_BITS, _OFFSET_BITS = 32, 16
 
 
 def _buckets(widths: np.ndarray, size: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, int]]:
@@ -115,36 +112,15 @@ def _shuffled_heads(deg: np.ndarray, m: np.ndarray, draws: Draws, rep: np.ndarra
     return out
 
 
-def _permuted_heads(deg: np.ndarray, m: np.ndarray, draws: Draws, rep: np.ndarray | None) -> np.ndarray:
-    """For each row, the first m of a uniformly random permutation of its deg arcs (deg <
-    2^_OFFSET_BITS), rows concatenated: a random key per arc, and all rows' arcs sorted
-    at once as integers packed (row, key, arc) in chunks of rows that fit 63 bits."""
-    out = []
-    max_rows = 1 << (63 - _KEY_BITS - _OFFSET_BITS)
-    for lo in range(0, deg.size, max_rows):
-        d, mm = deg[lo:lo + max_rows], m[lo:lo + max_rows]
-        owner = repeat_index(d)
-        arc = ranges(np.zeros(d.size, dtype=np.int64), d)
-        u = draws.uniform_runs(None if rep is None else rep[lo:lo + max_rows], d)
-        key = (u * float(1 << _KEY_BITS)).astype(np.int64)
-        key |= owner << _KEY_BITS
-        key <<= _OFFSET_BITS
-        key |= arc
-        key.sort()
-        out.append(key[ranges(np.cumsum(d) - d, mm)] & ((1 << _OFFSET_BITS) - 1))
-    return np.concatenate(out) if len(out) > 1 else out[0]
-
-
 def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Generator,
                     rep: np.ndarray | None = None) -> np.ndarray:
     """For each row i, m[i] distinct offsets in [0, deg[i]) in uniformly random order
     (a uniformly random ordered sample without replacement), rows concatenated. Row i
     draws from replicate rep[i]'s stream (None: a batch of one).
 
-    A row whose plan is a fair part of its arcs (deg <= 8 m) takes the head of a random
-    permutation of its arcs: a partial Fisher-Yates shuffle for plans of up to 64
-    (_shuffled_heads), else random keys, every such row sorted in one integer sort
-    (_permuted_heads). A sparse row (a plan of at most 32) draws m iid offsets and keeps
+    A row whose plan is a fair part of its arcs (deg <= 8 m) and of up to 64 takes the
+    head of a random permutation of its arcs, a partial Fisher-Yates shuffle
+    (_shuffled_heads). A sparse row (a plan of at most 32) draws m iid offsets and keeps
     them when they are distinct; a row with a repeat draws again, with room to spare,
     and keeps its first m distinct values (the first m distinct values of an iid uniform
     sequence are an ordered sample without replacement). Other rows (long plans of many
@@ -161,11 +137,6 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
     rows = np.flatnonzero(shuffled)
     if rows.size:
         out[ranges(start[rows], m[rows])] = _shuffled_heads(deg[rows], m[rows], draws,
-                                                            None if rep is None else rep[rows])
-    packed = has & ~sparse & ~shuffled & (deg < 1 << _OFFSET_BITS)  # long plans: random keys
-    rows = np.flatnonzero(packed)
-    if rows.size:
-        out[ranges(start[rows], m[rows])] = _permuted_heads(deg[rows], m[rows], draws,
                                                             None if rep is None else rep[rows])
     todo = np.flatnonzero(sparse)
     extra = 0  # first m draws each; a row with a repeat draws again with room to spare
@@ -185,8 +156,8 @@ def ordered_offsets(deg: np.ndarray, m: np.ndarray, draws: Draws | np.random.Gen
             short.append(rows[~full])
         todo = np.concatenate(short)
         extra = _PLAN_WIDTHS[-1]
-    rows = np.flatnonzero(has & ~sparse & ~shuffled & ~packed)
-    if rows.size:  # long plans of huge rows: each row's m smallest random keys over all its arcs, in key order
+    rows = np.flatnonzero(has & ~sparse & ~shuffled)
+    if rows.size:  # long plans (over 64): each row's m smallest random keys over all its arcs, in key order
         mm, dd = m[rows], deg[rows]
         o, off = _all_arcs(dd)
         keys = draws.uniform_for(None if rep is None else rep[rows][o], o.size)
@@ -327,6 +298,19 @@ def _exponentials(u: np.ndarray, prob: float) -> np.ndarray:
         return np.negative(np.log1p(np.negative(u, out=u), out=u), out=u)
     e = np.log(np.subtract(1.0, u, out=u).astype(np.float32))
     return np.negative(e, out=e)
+
+
+def geometric_waits(u: np.ndarray, log_stay: np.ndarray) -> np.ndarray:
+    """Waiting times (int32, >= 1) until the first success of per-step trials, one per
+    uniform u (used in place), element i failing a step with probability exp(log_stay[i])
+    (float32): 1 + floor(E / -log_stay), E = -log(1 - u), as _gaps with a probability per
+    element (the funnel's waits, replicate.py); 2**30 + 1, past any run, where p = 0.
+    The float32 exponentials' relative error, ~1e-7, moves a wait by one step only that
+    close to a whole number."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait = np.floor(_exponentials(u, 1.0) / np.negative(log_stay, dtype=np.float32))
+    wait = np.where(log_stay < 0, np.minimum(wait, np.float32(1 << 30)), np.float32(1 << 30))
+    return wait.astype(np.int32) + np.int32(1)
 
 
 def _skip_positions(gaps: Callable[[int], np.ndarray], total: int, per: int) -> np.ndarray:

@@ -40,7 +40,7 @@ _SCORE_DIGITS = 1e-12  # PageRank scores equal to 1e-12 of the maximum count as 
 
 # ----------------------------------------------------------------- shared helpers
 
-def _check_budget(graph, budget) -> int:
+def check_budget(graph, budget) -> int:
     """The budget as an int in [0, n]; a clear ValueError otherwise."""
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
         raise ValueError(f"budget must be an integer, got {budget!r}")
@@ -162,7 +162,7 @@ def pagerank_seeds(graph, budget: int, rng: np.random.Generator | None = None,
     References: Page, Brin, Motwani & Winograd (1999), The PageRank citation ranking;
     Kempe, Kleinberg & Tardos (2003) for the centrality baselines of influence maximization.
     """
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     if graph.complete:
         return _mean_field_seeds(budget)
     x = pagerank_scores(graph)
@@ -263,7 +263,7 @@ def kcore_seeds(graph, budget: int, rng: np.random.Generator | None = None,
     cores decomposition of networks; Kitsak et al. (2010), Identification of
     influential spreaders in complex networks, Nature Physics 6, 888.
     """
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     if graph.complete:
         return _mean_field_seeds(budget)
     core = core_number(graph)

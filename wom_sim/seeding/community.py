@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..graphs.csr import from_arcs, repeat_index
-from .centrality import _check_budget, _mean_field_seeds, _row_positions
+from .centrality import _mean_field_seeds, _row_positions, check_budget
 
 __all__ = ["community_seeds", "detect_communities", "fast_louvain", "label_propagation",
            "louvain", "modularity", "allocate_seats", "within_degree"]
@@ -453,7 +453,7 @@ def community_seeds(graph, budget: int, rng: np.random.Generator, scenario=None)
     algorithms; Wang, Cong, Song & Xie (2010), Community-based greedy algorithm for
     mining top-K influential nodes in mobile social networks, KDD.
     """
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     if graph.complete:
         return _mean_field_seeds(budget)
     if budget == 0:

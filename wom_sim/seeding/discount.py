@@ -16,7 +16,7 @@ import heapq
 import numpy as np
 
 from ..model.theory import uniform_transmissibility
-from .centrality import _check_budget, _mean_field_seeds, _reverse
+from .centrality import _mean_field_seeds, _reverse, check_budget
 
 __all__ = ["degree_discount_seeds", "degree_discount"]
 
@@ -116,7 +116,7 @@ def degree_discount_seeds(graph, budget: int, rng: np.random.Generator | None = 
     Reference: Chen, Wang & Yang (2009), Efficient influence maximization in social
     networks, KDD, Algorithm 4 (DegreeDiscountIC).
     """
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     if graph.complete:
         return _mean_field_seeds(budget)
     if budget == 0:

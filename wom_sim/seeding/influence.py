@@ -42,6 +42,7 @@ from ..graphs.csr import CSRGraph, group_by_key, repeat_index, transpose
 from ..graphs.kernels import ranges, success_positions
 from ..model.metrics import kol_prices
 from ..model.theory import ICModel, ic_approximation
+from .centrality import check_budget
 from .progress import report
 
 #: statistics of the last call of each strategy, by strategy name
@@ -521,14 +522,6 @@ def plain_greedy(obj: LiveEdgeSpread, k: int) -> GreedyResult:
                         obj.covered / obj.R)
 
 
-def _check_budget(graph: CSRGraph, budget) -> int:
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
-        raise ValueError(f"budget must be an integer, got {budget!r}")
-    if not 0 <= int(budget) <= graph.n:
-        raise ValueError(f"budget = {budget} must lie between 0 and the {graph.n} agents of the graph")
-    return int(budget)
-
-
 def _trivial(graph: CSRGraph, budget: int, name: str) -> np.ndarray | None:
     """Seeds needing no search: none, or complete mixing where every agent is
     equivalent, so the lowest ids (as the other strategies do)."""
@@ -545,7 +538,7 @@ def greedy_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenari
     scenario its time-bounded IC (what the KOLs make count by the horizon, as ris;
     ``timed=False`` for the unbounded reach); at most 20,000 agents (ValueError above:
     use ``ris``). Stats in LAST_STATS["greedy"]."""
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     if graph.n > GREEDY_MAX_AGENTS:
         raise ValueError(f"the greedy strategy keeps {samples} live-edge worlds of the whole "
                          f"graph and evaluates every agent: it is limited to "
@@ -912,6 +905,47 @@ class _KeySet:
         return new.astype(np.int64, copy=False)
 
 
+class Coverage:
+    """What picking KOLs covers of RR sets, one pick at a time: ``counts[u]`` is the
+    (weighted) number of sets holding u that no pick covers yet (u's marginal gain),
+    ``n_cov`` the (weighted) sets covered, hit sets included. The greedy of
+    :func:`max_coverage` and the surrogate gains of simulated seeding
+    (execution/simulated.py) both read it.
+
+    Vectorized: counts from a bincount; an inverted index (agent -> sets, a counting
+    sort) finds the sets a pick covers, and only their members' counts are decreased."""
+
+    def __init__(self, rr: RRSets, n: int) -> None:
+        self.rr, self.n = rr, n
+        n_sets = rr.ptr.size - 1
+        set_of = repeat_index(np.diff(rr.ptr), np.int32 if n_sets < 2**31 - 1 else np.int64)
+        self.iptr, self.sets_by_node = _inverted_index(n, rr.nodes, set_of)
+        w = rr.weights  # None: every set counts 1
+        self.counts = np.diff(self.iptr) if w is None else np.bincount(rr.nodes, weights=w[set_of], minlength=n)
+        self.covered = np.zeros(n_sets, dtype=bool)
+        self.n_cov: float = rr.n_hit
+
+    def cover(self, u: int) -> None:
+        """Agent u is picked: its sets are covered, their members' counts drop."""
+        rr, n, counts = self.rr, self.n, self.counts
+        sets = self.sets_by_node[self.iptr[u]:self.iptr[u + 1]]
+        sets = sets[~self.covered[sets]]
+        if sets.size == 0:
+            return
+        self.covered[sets] = True
+        members = rr.nodes[_ranges(rr.ptr, sets)]
+        if rr.weights is not None:  # weighted: each member loses its set's weight
+            self.n_cov += float(rr.weights[sets].sum())
+            counts -= np.bincount(members, weights=np.repeat(rr.weights[sets], rr.ptr[sets + 1] - rr.ptr[sets]),
+                                  minlength=n)
+            return
+        self.n_cov += sets.size
+        if members.size > n // 8:
+            counts -= np.bincount(members, minlength=n)
+        else:
+            np.subtract.at(counts, members, 1)
+
+
 def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None = None,
                  unit: float = 1.0) -> tuple[np.ndarray, float, float]:
     """Greedy maximum coverage of the RR sets: the `forced` agents (the sentinels, which
@@ -922,22 +956,13 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
     not positive: fewer than k when KOLs no longer pay for themselves (the net_npv
     objective; the bound is then the plain coverage's).
 
-    Vectorized: counts[u] = uncovered sets holding u, from a bincount; an inverted
-    index (agent -> sets, a counting sort) finds the sets a pick covers, and only
-    their members' counts are decreased. Returns (seeds, sets covered, upper bound):
+    Picks one at a time on a :class:`Coverage`. Returns (seeds, sets covered, upper bound):
     by submodularity no k agents cover more than covered + the k largest residual
     counts after any prefix of the picks (the least of a few prefixes is returned;
     exact for this sample, hit sets included since the seeds cover them).
     """
-    nodes = rr.nodes
-    n_sets = rr.ptr.size - 1
-    w = rr.weights  # None: every set counts 1
-    set_of = repeat_index(np.diff(rr.ptr), np.int32 if n_sets < 2**31 - 1 else np.int64)
-    iptr, sets_by_node = _inverted_index(n, nodes, set_of)
-    counts = np.diff(iptr) if w is None else np.bincount(nodes, weights=w[set_of], minlength=n)
-    del set_of
-    covered = np.zeros(n_sets, dtype=bool)
-    n_cov: float = rr.n_hit
+    cov = Coverage(rr, n)
+    counts = cov.counts
     seeds: list[int] = []
     forced = [int(u) for u in forced][:k]
     kk = min(k, n)
@@ -950,7 +975,7 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
             c = counts.copy()
             if seeds:
                 c[np.asarray(seeds, dtype=np.int64)] = 0
-            upper = min(upper, n_cov + np.partition(c, n - kk)[n - kk:].sum())
+            upper = min(upper, cov.n_cov + np.partition(c, n - kk)[n - kk:].sum())
         if len(seeds) < len(forced):
             u = forced[len(seeds)]
         elif price is None:
@@ -966,26 +991,12 @@ def max_coverage(rr: RRSets, n: int, k: int, forced=(), price: np.ndarray | None
             if not net[u] > 0:
                 break
         seeds.append(u)
-        sets = sets_by_node[iptr[u]:iptr[u + 1]]
-        sets = sets[~covered[sets]]
-        if sets.size == 0:
-            continue
-        covered[sets] = True
-        members = nodes[_ranges(rr.ptr, sets)]
-        if w is not None:  # weighted: each member loses its set's weight
-            n_cov += float(w[sets].sum())
-            counts -= np.bincount(members, weights=np.repeat(w[sets], rr.ptr[sets + 1] - rr.ptr[sets]),
-                                  minlength=n)
-            continue
-        n_cov += sets.size
-        if members.size > n // 8:
-            counts -= np.bincount(members, minlength=n)
-        else:
-            np.subtract.at(counts, members, 1)
+        cov.cover(u)
+    n_cov = cov.n_cov
     counts[np.asarray(seeds, dtype=np.int64)] = 0
     final = n_cov + np.partition(counts, n - kk)[n - kk:].sum() if kk else n_cov
     bound = min(upper, final)
-    if w is None:
+    if rr.weights is None:
         return np.asarray(seeds, dtype=np.int32), int(n_cov), int(bound)
     return np.asarray(seeds, dtype=np.int32), float(n_cov), float(bound)
 
@@ -1300,7 +1311,7 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
     where IMM drew 2.07M, benchmarks/notes/ris.md) and it holds RIS_MIN_RR_SETS_PER_KOL
     sets per KOL. Stats in LAST_STATS["ris"]. `keep`: a list the final RR sets are
     appended to (a caller that builds on the surrogate: execution/simulated.py)."""
-    budget = _check_budget(graph, budget)
+    budget = check_budget(graph, budget)
     trivial = _trivial(graph, budget, "ris")
     if trivial is not None:
         return trivial
@@ -1325,32 +1336,6 @@ def ris_seeds(graph: CSRGraph, budget: int, rng: np.random.Generator, scenario=N
                          "sentinel_certified": res.sentinel_certified,
                          "coverage_upper": res.coverage_upper, "kols": int(seeds.size)}
     return seeds
-
-
-class SurrogateGains:
-    """What each of some candidates would add on RR sets, as KOLs are chosen one by one:
-    n / sets x the (weighted) sets a candidate meets that no chosen KOL meets yet. The
-    surrogate's marginal gains, cheap for a few hundred candidates (their entries in the
-    sets are found once)."""
-
-    def __init__(self, rr: RRSets, candidates: np.ndarray, n: int) -> None:
-        at = np.full(n, -1, dtype=np.int64)
-        at[candidates] = np.arange(candidates.size)
-        set_of = repeat_index(np.diff(rr.ptr))
-        e = np.flatnonzero(at[rr.nodes] >= 0)
-        self.cand, self.set = at[rr.nodes[e]], set_of[e]
-        self.w = rr.weights[self.set] if rr.weights is not None else np.ones(e.size)
-        self.covered = np.zeros(rr.ptr.size - 1, dtype=bool)
-        self.scale = n / max(rr.n_sets, 1)
-        self.size = candidates.size
-
-    def gains(self) -> np.ndarray:
-        live = ~self.covered[self.set]
-        return np.bincount(self.cand[live], weights=self.w[live], minlength=self.size) * self.scale
-
-    def choose(self, i: int) -> None:
-        """Candidate i (an index into the candidates) is now a KOL: its sets are covered."""
-        self.covered[self.set[self.cand == i]] = True
 
 
 def net_value_ranking(graph: CSRGraph, scenario, rr: RRSets, budget: int) -> np.ndarray:

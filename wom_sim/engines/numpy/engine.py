@@ -26,7 +26,7 @@ from ...seeding.complainers import complainer_order
 from ...streams import Draws
 from .bass import run_bass
 from .ic import ICKernel, ic_ineligible
-from .replicate import Batch, Observer, Replicate
+from .replicate import Batch, Observer, Replicate, leave_tables
 
 
 class NumpyEngine:
@@ -56,13 +56,13 @@ class NumpyEngine:
         # funnel lookups indexed by stage code (0 = unaware; codes past the funnel: 0)
         f = self.funnel
         codes = max(f.n_codes, 1)
-        self.advance_by_code = np.zeros(codes, dtype=np.float32)
         self.message_by_code = np.zeros(codes, dtype=bool)
         self.brand_by_code = np.zeros(codes, dtype=bool)
         if f.n_pre:
-            self.advance_by_code[1:f.n_pre + 1] = f.advance
             self.message_by_code[1:f.n_pre + 1] = f.message_boost
             self.brand_by_code[1:f.n_pre + 1] = f.brand_boost
+        # per code and sensed: a step's advance, leaving the stage, log(1 - leaving)
+        self.p_step, self.p_leave, self.log_stay = leave_tables(f)
         self._ic: ICKernel | None = None
         # fixed initial complainers (top followers, labels): candidates best first, else None
         self.complainer_order = complainer_order(graph, scenario.seeding, getattr(scenario, "source", "<scenario>"))

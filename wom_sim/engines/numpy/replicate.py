@@ -48,6 +48,7 @@ from ...graphs.kernels import (
     bernoulli_arcs,
     distinct_neighbours,
     gap_positions,
+    geometric_waits,
     ranges,
     repeat_index,
     weak_tie_hits,
@@ -65,9 +66,11 @@ class Shared(Protocol):
     funnel: Funnel
     kols: np.ndarray
     n: int
-    advance_by_code: np.ndarray
     message_by_code: np.ndarray
     brand_by_code: np.ndarray
+    p_step: np.ndarray      # leave_tables(funnel)
+    p_leave: np.ndarray
+    log_stay: np.ndarray
     complainer_order: np.ndarray | None
 
     @property
@@ -241,7 +244,6 @@ class Batch:
         self.next_at = np.full(N if f.n_pre else 0, NEVER, dtype=np.int32)  # step of the next advance
         self._advances = _Calendar()
         self._lifted = _empty()   # agents whose advance this step is lifted by positive messages
-        self._p_step, self._p_leave, self._log_stay = _leave_tables(f)
         self.sensing = f.brand_engagement > 0 and sc.response.detect_prob > 0 and f.n_pre > 0
         self.sense_at = np.full(N if self.sensing else 0, NEVER, dtype=np.int32)
         self._sensings = _Calendar()
@@ -563,7 +565,7 @@ class Batch:
             new_d = s + np.int8(1)
             if f.skip > 0:  # leaving the first stage: for Action or the next stage
                 first = np.flatnonzero(s == 1)
-                q = f.skip / self._p_leave[1, self.sensed[due[first]].view(np.int8)]
+                q = f.skip / e.p_leave[1, self.sensed[due[first]].view(np.int8)]
                 new_d[first[self.uniform(due[first]) < q]] = f.ACTION
             rows.append(due)
             codes.append(new_d)
@@ -587,7 +589,7 @@ class Batch:
 
     def _p_adv(self, rows: np.ndarray, s: np.ndarray) -> np.ndarray:
         """The base advance probability of agents `rows` in stages `s` (brand-lifted if sensed)."""
-        p = self._p_step
+        p = self.e.p_step
         return p[s, self.sensed[rows].view(np.int8)] if self.sensing else p[s, 0]
 
     def place(self, idx: np.ndarray, code: int) -> None:
@@ -605,8 +607,9 @@ class Batch:
         if rows.size == 0:
             return
         s = self.stage[rows]
-        lq = self._log_stay[s, self.sensed[rows].view(np.int8)] if self.sensing else self._log_stay[s, 0]
-        at = self.t + _geometric(self.uniform(rows), lq)
+        ls = self.e.log_stay
+        lq = ls[s, self.sensed[rows].view(np.int8)] if self.sensing else ls[s, 0]
+        at = self.t + geometric_waits(self.uniform(rows), lq)
         self.next_at[rows] = at
         self._advances.add(rows, at)
 
@@ -617,7 +620,7 @@ class Batch:
             return
         with np.errstate(divide="ignore"):
             lq = np.full(rows.size, np.log1p(-self.resp.detect_prob), dtype=np.float32)
-        at = first - 1 + _geometric(self.uniform(rows), lq)
+        at = first - 1 + geometric_waits(self.uniform(rows), lq)
         self.sense_at[rows] = at
         self._sensings.add(rows, at)
 
@@ -919,7 +922,7 @@ def sample_distinct(draws: Draws, pools: np.ndarray, k: np.ndarray) -> list[np.n
     return out
 
 
-def _leave_tables(f: Funnel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def leave_tables(f: Funnel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per stage code and sensed (0/1): the base advance probability of a step (the
     stage's, brand-lifted when sensed), the probability of leaving the stage in a step
     (with SICAS's jump from the first stage), and log(1 - that) for waiting times."""
@@ -933,16 +936,3 @@ def _leave_tables(f: Funnel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore"):
         return p, leave, np.log1p(-leave).astype(np.float32)
 
-
-def _geometric(u: np.ndarray, log_stay: np.ndarray) -> np.ndarray:
-    """Waiting times (>= 1 steps) until the first success of per-step trials that fail
-    with probability exp(log_stay), one per uniform u; 2**30 + 1 (past any run) for
-    trials that never succeed. The inverse of the geometric distribution function: 1 + floor(log(1 - u) /
-    log_stay)."""
-    # float32 logarithms (vectorized, ~20x faster than float64's): the relative error of
-    # the ratio, ~1e-7, moves a wait by one step only that close to a whole number
-    v = (1.0 - u).astype(np.float32)  # in (0, 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.floor(np.log(v) / log_stay.astype(np.float32, copy=False))
-    wait = np.where(log_stay < 0, np.minimum(wait, np.float32(1 << 30)), np.float32(1 << 30))
-    return wait.astype(np.int32) + np.int32(1)
