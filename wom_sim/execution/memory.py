@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from ..catalogs import GRAPH_KINDS
-from ..engines.numpy.ic import IC_ROW_BYTES, ic_ineligible
+from ..engines.numpy.ic import IC_AGENT_BYTES, IC_ROW_BYTES, ic_ineligible
 from ..errors import MemoryBudgetError
 from ..graphs.build import expected_arcs
 from ..scenario import Scenario
@@ -23,9 +23,19 @@ MESSAGE_BYTES = 24
 #: the state of one batch of replicates (the NumPy core runs many replicates of a small
 #: graph as one problem) stays within this; bigger batches gain little (benchmarks/)
 BATCH_BYTES = 64_000_000
-#: and a batch holds at most this many replicates (bigger batches of the IC kernel on 10k
-#: agents were slower: 0.11 ms a cascade at 128, 0.16 at 256, 0.25 at 512; bench_batch.py)
+#: and a batch holds at most this many replicates (the general engine's curve is flat from
+#: 32 to 64 on 10k agents and rises above; bench_batch.py; the IC kernel: IC_MAX_BATCH)
 MAX_BATCH = 128
+#: the IC kernel's batches hold stamps (one int32 per agent row) of at most this many
+#: bytes, and a batch of fewer than IC_MIN_BATCH replicates runs one at a time instead
+#: (the one-replicate path has no per-replicate bookkeeping). Measured per cascade, BA
+#: m = 5, IC p = 0.05 (2026-12-03, notes/batch.md): 1M agents 3.4-3.6 ms alone, 4.35 in
+#: threes, 3.8 in eights and sixteens; 500k 1.9-2.1 alone, 2.3 in fours, 1.8-2.2 in
+#: sixteens; 300k 1.5 alone, 1.35 in eights, 1.2 in sixteens; 100k 410-450 us in 37s,
+#: 387-397 in 64s and 128s; 10k 75-77 us in 128s, 65-66 in 250s, 75-101 in one of 500
+IC_BATCH_BYTES = 32_000_000
+IC_MIN_BATCH = 12
+IC_MAX_BATCH = 256
 #: a bare `wom-sim run` process: the interpreter with numpy, scipy, pandas, matplotlib (measured 119 MB)
 BASE_BYTES = 120_000_000
 
@@ -81,6 +91,11 @@ def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, run
     runs the NumPy core for any scenario)."""
     n = n_agents_hint(sc) if n is None else n
     arcs = expected_arcs(sc.graph) if arcs is None else arcs
+    if ic_ineligible(sc) is None:  # the IC kernel: what its steps touch at random is the stamp
+        b = IC_BATCH_BYTES // (IC_ROW_BYTES << max(int(n - 1).bit_length(), 1))
+        if b < IC_MIN_BATCH:
+            b = 1  # graphs this big run the kernel's one-replicate path, faster than small batches
+        return int(max(1, min(IC_MAX_BATCH, runs, b)))
     b = BATCH_BYTES // max(replicate_bytes(sc, n, arcs), 1)
     return int(max(1, min(MAX_BATCH, runs, b)))
 
@@ -96,7 +111,8 @@ def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: i
     b = batch_size(sc, n, arcs)
     state = replicate_bytes(sc, n, arcs, batched=False) if b == 1 else b * replicate_bytes(sc, n, arcs)
     results = 8 * sc.scenario.replicates * (sc.scenario.steps + 1) * 64
-    run = graph + workers * state + results
+    shared = IC_AGENT_BYTES * n if ic_ineligible(sc) is None else 0  # the IC kernel's per-agent arrays
+    run = graph + shared + workers * state + results
     return int(max(build, run) + BASE_BYTES)
 
 

@@ -21,7 +21,7 @@ from ..policies import resolve
 from ..results import RunResult
 from ..scenario import Scenario, load_scenario
 from ..seeding import SeedPlan, plan_seeds
-from ..streams import stream
+from ..streams import stream, streams
 from .cache import GraphCache
 from .executors import LocalExecutor, keep_heap
 from .memory import batch_size, check_fits
@@ -96,8 +96,8 @@ def simulate(eng: Engine, seed: int, reps: list[int], kols_of: Callable[[int], A
             if tick is not None:
                 tick(base + t * size)
         if isinstance(eng, NumpyEngine):
-            out[a:a + len(part)] = eng.run_batch([stream(seed, 2, r) for r in part], [kols_of(r) for r in part],
-                                                 on_step)
+            eng.run_batch(streams(seed, (2,), part), [kols_of(r) for r in part], on_step,
+                          out=out[a:a + len(part)])
         else:
             for j, r in enumerate(part):
                 def one(t: int, base: int = done + j * steps) -> None:

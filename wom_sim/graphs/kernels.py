@@ -220,12 +220,15 @@ def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.n
 _SLACK_SD, _SLACK = 2.0, 4
 
 
-def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
+                  concat: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """For each replicate r of a batch, the sorted positions of the successes among
     totals[r] Bernoulli(`prob`) trials, drawn from its own stream: (positions, rep),
-    replicate-major. The batched twin of :func:`success_positions`, on uniforms: the
-    gaps between successes are 1 + floor(E / -log(1 - p)), E = -log(1 - U) standard
-    exponential (_exponentials, _gaps); a replicate draws its
+    replicate-major. `concat`: positions in the concatenation of the replicates' trials
+    (replicate r's from sum(totals[:r])), the same numbers. The batched twin of
+    :func:`success_positions`, on uniforms: the gaps between successes are
+    1 + floor(E / -log(1 - p)), E = -log(1 - U) standard exponential (_uniform_gaps);
+    a replicate draws its
     expected count plus two standard deviations at a time, and again while it has not
     passed its total.
 
@@ -241,17 +244,20 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
         return pos, np.zeros(pos.size, dtype=np.int64)
     if prob <= 0 or int(totals.sum()) == 0:
         return _EMPTY, _EMPTY
+    # each replicate's positions run from its own origin: 0, or its start in the concatenation
+    origin = np.cumsum(totals) - totals if concat else np.zeros(B, dtype=np.int64)
     if prob >= 1:
         rep = repeat_index(totals)
-        return ranges(np.zeros(B, dtype=np.int64), totals), rep
+        return ranges(origin, totals), rep
     expected = totals * prob
     per = np.where(totals > 0, np.ceil(expected + _SLACK_SD * np.sqrt(expected) + _SLACK), 0).astype(np.int64)
     cap = int(totals.max())  # a gap past every total ends the draws
+    end = origin + totals
     parts_pos, parts_rep = [], []
-    start = np.full(B, -1, dtype=np.int64)  # the last position drawn so far
+    start = origin - 1  # the last position drawn so far
     todo = per
     while True:
-        gaps = _gaps(_exponentials(draws.uniform(todo), prob), prob, cap)
+        gaps = _uniform_gaps(draws.uniform(todo), prob, cap)
         rep = repeat_index(todo)
         pos = np.cumsum(gaps)
         nz = todo > 0
@@ -259,12 +265,12 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float) -> tuple[np.nda
         base = np.zeros(B, dtype=np.int64)
         base[nz] = pos[seg] - gaps[seg] - start[nz]
         pos -= np.repeat(base, todo)  # each replicate's own running sum, from its start
-        last = totals.copy()
+        last = end.copy()
         last[nz] = pos[(np.cumsum(todo) - 1)[nz]]
-        keep = pos < totals[rep]
+        keep = pos < end[rep]
         parts_pos.append(np.compress(keep, pos))
         parts_rep.append(np.compress(keep, rep))
-        short = nz & (last < totals)
+        short = nz & (last < end)
         if not short.any():
             break
         start = np.where(short, last, start)
@@ -287,6 +293,21 @@ def _gaps(e: np.ndarray, prob: float, total: int) -> np.ndarray:
     anyway, and the cap keeps tiny p from overflowing int64."""
     e *= e.dtype.type(-1.0 / math.log1p(-prob))
     gaps = np.minimum(e, e.dtype.type(total + 1)).astype(np.int64)
+    gaps += 1
+    return gaps
+
+
+def _uniform_gaps(u: np.ndarray, prob: float, total: int) -> np.ndarray:
+    """_gaps(_exponentials(u, prob), prob, total) in five passes over the numbers, not
+    eight (the hot path of every cascade): while p >= _FLOAT32_PROB, 1 + floor(log(1 - U)
+    / log(1 - p)) in float32, whose gaps cannot overflow (at most ~37 / p), so the cap is
+    not needed; the same numbers bit for bit (the signs cancel exactly)."""
+    if prob < _FLOAT32_PROB:
+        return _gaps(_exponentials(u, prob), prob, total)
+    v = np.subtract(1.0, u, out=np.empty(u.size, dtype=np.float32), casting="unsafe")
+    np.log(v, out=v)
+    v *= np.float32(1.0 / math.log1p(-prob))
+    gaps = v.astype(np.int64)
     gaps += 1
     return gaps
 
@@ -331,7 +352,7 @@ def gap_positions_one(draws: Draws, total: int, prob: float) -> np.ndarray:
         return np.arange(total, dtype=np.int64)
     expected = total * prob
     per = int(math.ceil(expected + _SLACK_SD * math.sqrt(expected) + _SLACK))
-    return _skip_positions(lambda k: _gaps(_exponentials(draws.gens[0].random(k), prob), prob, total), total, per)
+    return _skip_positions(lambda k: _uniform_gaps(draws.gens[0].random(k), prob, total), total, per)
 
 
 def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Draws | np.random.Generator,
@@ -366,8 +387,7 @@ def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Dra
                 order = np.argsort(rep, kind="stable")  # each replicate's tellers together, in order
                 tellers, deg, rep = tellers[order], deg[order], rep[order]
             totals = np.bincount(rep, weights=deg, minlength=draws.B).astype(np.int64)
-            pos, prep = gap_positions(draws, totals, prob)
-            pos += (np.cumsum(totals) - totals)[prep]  # into the batch's concatenated arcs
+            pos, prep = gap_positions(draws, totals, prob, concat=True)  # into the batch's concatenated arcs
         else:
             pos = gap_positions_one(draws, total, prob)
         ends = np.cumsum(deg)

@@ -124,14 +124,19 @@ def net_sentiment(pos: Any, neg: Any) -> Any:
         return np.where(tot > 0, (pos - neg) / np.where(tot > 0, tot, 1.0), 0.0)
 
 
-def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0, response: Any = None
-          ) -> np.ndarray:
+def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0, response: Any = None,
+          steps: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """The metric table (steps + 1, metrics) from an engine's counters (steps + 1, counters);
     with leading axes (a batch: (B, steps + 1, counters)), one table per leading index.
     `spend`: what the replicate's KOLs cost (:func:`kol_cost`; one number per leading
     index, or one for all), paid at launch. `response`: the [response] section, whose
     costs make response_cost (:func:`response_cost`). net_npv = npv - spend -
     response_cost at every step.
+
+    `steps`: the run's steps, when the counters stop early (a run in which nothing could
+    change any more after its last row: that state is held, :func:`hold`). The metrics
+    are derived only up to the first held step, in the counters given or after them;
+    `out`: the array to write the table into (a slice of the run's results).
 
     >>> from wom_sim.funnels import no_funnel
     >>> from types import SimpleNamespace
@@ -143,10 +148,18 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0
     [0.0, 20.0, 30.0]
     >>> table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0), spend=25.0)[:, metric_names(f).index("net_npv")]
     array([-25.,  -5.,   5.])
+    >>> table(c, f, SimpleNamespace(margin=10.0, discount_rate=0.0), steps=4)[:, metric_names(f).index("npv")].tolist()
+    [0.0, 20.0, 30.0, 30.0, 30.0]
     """
     counters = np.asarray(counters, dtype=np.float64)
-    c = {name: counters[..., i] for i, name in enumerate(COUNTERS)}
-    stages = counters[..., len(COUNTERS):]
+    steps = counters.shape[-2] - 1 if steps is None else steps
+    if out is None:
+        out = np.empty(counters.shape[:-2] + (steps + 1, len(BASE_METRICS) + counters.shape[-1] - len(COUNTERS)),
+                       dtype=np.float64)
+    held = _held_from(counters)  # the last row given when nothing in them is held
+    head = counters[..., :held + 1, :]
+    c = {name: head[..., i] for i, name in enumerate(COUNTERS)}
+    stages = head[..., len(COUNTERS):]
     pos = np.cumsum(c["new_pos_messages"], axis=-1)
     neg = np.cumsum(c["new_neg_messages"], axis=-1)
     derived = {
@@ -159,7 +172,46 @@ def table(counters: np.ndarray, funnel: Funnel, economics: Any, spend: Any = 0.0
     }
     derived["response_cost"] = response_cost(c["new_responses"], economics, response)
     derived["net_npv"] = derived["npv"] - np.asarray(spend, dtype=np.float64)[..., None] - derived["response_cost"]
-    return np.concatenate([np.stack([derived[m] for m in BASE_METRICS], axis=-1), stages], axis=-1)
+    rows = out[..., :held + 1, :]
+    for j, m in enumerate(BASE_METRICS):
+        rows[..., j] = derived[m]
+    rows[..., len(BASE_METRICS):] = stages
+    if held < steps:  # held steps repeat the state, with no flows; the firm still pays to watch
+        tail = out[..., held + 1:, :]
+        tail[...] = out[..., held:held + 1, :]
+        tail[..., [BASE_METRICS.index(f) for f in FLOWS]] = 0.0
+        monitor = monitoring_cost_per_step(response)
+        if monitor:
+            extra = monitor * np.cumsum(discount_factors(steps, economics)[held + 1:])
+            tail[..., BASE_METRICS.index("response_cost")] += extra
+            tail[..., BASE_METRICS.index("net_npv")] -= extra
+    return out
+
+
+def hold(counters: np.ndarray, steps: int) -> np.ndarray:
+    """The counters (..., steps + 1, counters) of a run that stopped early after the
+    last of the rows given (nothing could change any more): that row held, its flows 0."""
+    done = counters.shape[-2]
+    if done >= steps + 1:
+        return counters
+    out = np.empty(counters.shape[:-2] + (steps + 1, counters.shape[-1]), dtype=counters.dtype)
+    out[..., :done, :] = counters
+    out[..., done:, :] = counters[..., -1:, :]
+    out[..., done:, [COUNTERS.index(f) for f in FLOWS]] = 0
+    return out
+
+
+def _held_from(counters: np.ndarray) -> int:
+    """The first step from which every row repeats the last with no flows, in every
+    replicate (engines stop once nothing can change and hold their counters): the
+    metrics need deriving only up to it. The last row when nothing is held."""
+    steps = counters.shape[-2] - 1
+    last = counters[..., -1:, :]
+    if steps < 2 or np.any(last[..., [COUNTERS.index(f) for f in FLOWS]]):
+        return steps
+    same = (counters == last).reshape(-1, steps + 1, counters.shape[-1]).all(axis=(0, 2))
+    moved = np.flatnonzero(~same)
+    return int(moved[-1]) + 1 if moved.size else 0
 
 
 def kol_prices(followers: np.ndarray, seeding: Any) -> np.ndarray:
@@ -176,7 +228,11 @@ def kol_cost(followers: np.ndarray, seeding: Any) -> float:
 def kol_spend(followers: np.ndarray, kols: list[Any], seeding: Any) -> np.ndarray:
     """What each replicate's KOLs cost (kols[r]: replicate r's agent ids; `followers`
     every agent's), one number per replicate: the `spend` of :func:`table`."""
-    return np.array([kol_cost(followers[np.asarray(k, dtype=np.int64)], seeding) for k in kols], dtype=np.float64)
+    cost: dict[int, float] = {}  # a fixed pick is one array shared by every replicate: price it once
+    for k in kols:
+        if id(k) not in cost:
+            cost[id(k)] = kol_cost(followers[np.asarray(k, dtype=np.int64)], seeding)
+    return np.array([cost[id(k)] for k in kols], dtype=np.float64)
 
 
 def seeding_value(new_seeded: np.ndarray, new_unseeded: np.ndarray, economics: Any

@@ -89,12 +89,18 @@ class NumpyEngine:
         kols = self.kols if kols is None else np.asarray(kols, dtype=np.int64)
         if self.sc.wom.mode == "bass" or observer is None:
             return self.batch_counters([rng], [kols], on_step)[0]
-        return self._run(Replicate(self, rng, kols, observer), on_step)
+        return metrics.hold(self._run(Replicate(self, rng, kols, observer), on_step), self.sc.scenario.steps)
 
     def batch_counters(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
                        on_step: Callable[[int], None] | None = None) -> np.ndarray:
         """The counters of one replicate per Generator, (B, steps + 1, counters), run as
         one batch; the same numbers as running them one at a time."""
+        return metrics.hold(self._counters(rngs, kols, on_step), self.sc.scenario.steps)
+
+    def _counters(self, rngs: list[np.random.Generator], kols: list[Any] | None,
+                  on_step: Callable[[int], None] | None) -> np.ndarray:
+        """batch_counters up to the step after which nothing could change in any
+        replicate (metrics.hold and metrics.table give the held steps)."""
         kl = [self.kols] * len(rngs) if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
         if self.sc.wom.mode == "bass":  # Bass: one at a time (cheap; mean-field or a sparse neighbour sum)
             return np.stack([run_bass(self, g, on_step, k) for g, k in zip(rngs, kl)])
@@ -106,6 +112,8 @@ class NumpyEngine:
         return self._run(Batch(self, draws, kl), on_step)
 
     def _run(self, batch: Batch, on_step: Callable[[int], None] | None) -> np.ndarray:
+        """The counters of a batch (or one Replicate), step by step, up to the step after
+        which nothing can change any more (the later steps hold it: metrics.hold)."""
         steps = self.sc.scenario.steps
         observer = batch.observer
         out = np.zeros((batch.B, steps + 1, len(metrics.COUNTERS) + self.funnel.n_codes), dtype=np.float64)
@@ -115,8 +123,7 @@ class NumpyEngine:
             out[:, t] = batch.counters()
             if t < steps and batch.quiescent():
                 # nothing can change any more: the remaining steps repeat this state
-                batch._zero_step()
-                out[:, t + 1:] = np.reshape(batch.counters(), (batch.B, 1, -1))  # (a Replicate's are 1-D)
+                out = out[:, :t + 1]
                 if observer is not None:
                     observer.finish(t, batch)
                 if on_step is not None:
@@ -130,13 +137,13 @@ class NumpyEngine:
         return out[0] if isinstance(batch, Replicate) else out
 
     def run_batch(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
-                  on_step: Callable[[int], None] | None = None) -> np.ndarray:
+                  on_step: Callable[[int], None] | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
-        one vectorized batch (kols[b]: replicate b's KOLs, default the engine's).
-        `on_step(t)` is called after step t of the whole batch."""
+        one vectorized batch (kols[b]: replicate b's KOLs, default the engine's), written
+        into `out` when given. `on_step(t)` is called after step t of the whole batch."""
         kl = [self.kols] * len(rngs) if kols is None else kols
-        return metrics.table(self.batch_counters(rngs, kols, on_step), self.funnel, self.sc.economics,
-                             self.spend(kl), self.sc.response)
+        return metrics.table(self._counters(rngs, kols, on_step), self.funnel, self.sc.economics,
+                             self.spend(kl), self.sc.response, steps=self.sc.scenario.steps, out=out)
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,
                       kols: Any = None, observer: Observer | None = None) -> np.ndarray:

@@ -42,6 +42,8 @@ _STAMP_LIMIT = np.iinfo(np.int32).max
 
 #: bytes per agent row of a batch in the IC kernel (the int32 stamp)
 IC_ROW_BYTES = 4
+#: bytes per agent the IC kernel keeps for all batches: out-degree and (first arc, degree), int64
+IC_AGENT_BYTES = 16
 
 
 def ic_ineligible(sc: Any, graph: CSRGraph | None = None) -> str | None:
@@ -79,9 +81,15 @@ class ICKernel:
     def __init__(self, eng: Shared) -> None:
         self.g, self.f = eng.g, eng.funnel
         self.n = eng.n
-        self.deg = eng.out_degree.astype(np.int32)
-        self.stamp = np.full(0, -1, dtype=np.int32)
-        self.counter = 0
+        self.deg = eng.out_degree
+        # an agent's first arc and out-degree in one int64 (start << 32 | degree), read with
+        # one random gather per teller instead of two (the CSR's rows are where a cascade
+        # misses the caches); None when the arcs pass 2^32
+        ip = self.g.indptr
+        self.rowinfo = (ip[:-1].astype(np.int64) << 32) | (ip[1:] - ip[:-1]) if (
+            self.g.n_arcs < 1 << 32 and not self.g.complete) else None
+        self.stamp = np.zeros(0, dtype=np.int32)
+        self.counter = 1  # stamps start at 0: nobody is active
         sc = eng.sc
         self.p_kol = float(sc.seeding.kol_reach)
         self.p = float(sc.wom.transmissibility)
@@ -89,28 +97,32 @@ class ICKernel:
         self.realtime = bool(self.f.realtime_share)
         self.steps = sc.scenario.steps
 
-    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, B: int, shift: int) -> np.ndarray:
+    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, B: int, shift: int,
+              bounds: np.ndarray) -> np.ndarray:
         """Target rows of the tellers' successful arcs (one Bernoulli(p) per arc);
-        `tellers` are rows of the batch, replicate-major."""
+        `tellers` are rows of the batch, replicate-major (`bounds`: each replicate's
+        first row, and one past the last, for B > 1)."""
         if tellers.size == 0 or p <= 0:
             return tellers[:0]
-        if B == 1:
-            loc = tellers
-            d = self.deg[loc]
-            ends = np.cumsum(d, dtype=np.int64)
-            pos = gap_positions_one(draws, int(ends[-1]), p)
+        loc = tellers if B == 1 else tellers & ((1 << shift) - 1)
+        if self.rowinfo is not None:
+            info = self.rowinfo[loc]
+            d = info & 0xFFFFFFFF
+            start = info >> 32
         else:
-            rep = tellers >> shift
-            loc = tellers & ((1 << shift) - 1)
             d = self.deg[loc]
-            ends = np.cumsum(d, dtype=np.int64)
-            totals = np.bincount(rep, weights=d, minlength=B).astype(np.int64)
-            pos, prep = gap_positions(draws, totals, p)
-            pos += (np.cumsum(totals) - totals)[prep]
+            start = self.g.indptr[loc]
+        cum = np.zeros(d.size + 1, dtype=np.int64)
+        ends = np.cumsum(d, out=cum[1:])
+        if B == 1:
+            pos = gap_positions_one(draws, int(ends[-1]), p)
+        else:  # each replicate's arcs: its tellers are a run of the array (replicate-major)
+            totals = np.diff(cum[np.searchsorted(tellers, bounds)])
+            pos, prep = gap_positions(draws, totals, p, concat=True)
         owner = np.searchsorted(ends, pos, side="right")
         # arc = first arc of the owner + (pos - its start in the concatenation): one
         # gather per hit of a per-teller offset, not three
-        offset = self.g.indptr[loc] - ends
+        offset = start - ends
         offset += d
         pos += offset[owner]
         if B == 1:
@@ -121,17 +133,18 @@ class ICKernel:
 
     def run(self, draws: Draws, kols: list[np.ndarray], on_step: Callable[[int], None] | None = None) -> np.ndarray:
         """A batch of replicates (kols[b]: replicate b's KOLs): the counters
-        (model.metrics), shape (B, steps + 1, counters)."""
+        (model.metrics), shape (B, steps + 1, counters), or fewer steps when the run ends
+        early (metrics.hold gives the rest)."""
         n, T, B = self.n, self.steps, draws.B
         # replicate b's agent i is row b << shift | i (a shift, not a division, finds b)
         shift = max(int(n - 1).bit_length(), 1) if B > 1 else 0
         N = B << shift if B > 1 else n
-        if self.stamp.size < N:
-            self.stamp = np.full(N, -1, dtype=np.int32)
-            self.counter = 0
+        if self.stamp.size < N:  # zeros: the pages are the OS's, touched as the cascades reach them
+            self.stamp = np.zeros(N, dtype=np.int32)
+            self.counter = 1
         if self.counter > _STAMP_LIMIT - N - 1:
-            self.stamp.fill(-1)
-            self.counter = 0
+            self.stamp.fill(0)
+            self.counter = 1
         base = c = self.counter
         stamp = self.stamp
         k = np.array([kk.size for kk in kols], dtype=np.int64)
@@ -139,10 +152,16 @@ class ICKernel:
         stamp[seeds] = np.arange(c, c + seeds.size, dtype=np.int32)
         c += seeds.size
 
-        def per_rep(x: np.ndarray) -> Any:
-            """How many of the rows `x` belong to each replicate (a plain count for one)."""
-            return x.size if B == 1 else np.bincount(x >> shift, minlength=B)
+        # rows are kept replicate-major, so a replicate's rows are a run of an array, found
+        # by a binary search per replicate rather than a pass over the rows
+        bounds = np.arange(B + 1, dtype=np.int64) << shift
 
+        def per_rep(x: np.ndarray) -> Any:
+            """How many of the rows `x` (replicate-major) belong to each replicate (a plain
+            count for one)."""
+            return x.size if B == 1 else np.diff(np.searchsorted(x, bounds))
+
+        end = T  # the last step run
         new_adopt = np.zeros((B, T + 1), dtype=np.int64)
         new_share = np.zeros((B, T + 1), dtype=np.int64)
         new_msgs = np.zeros((B, T + 1), dtype=np.int64)
@@ -151,13 +170,13 @@ class ICKernel:
         for t in range(1, T + 1):
             # receive: last step's distinct new hearers adopt; some of them share
             if pending.size:
-                new_adopt[:, t] = per_rep(pending)
+                new_adopt[:, t] = heard = per_rep(pending)
                 if self.share_prob >= 1:
                     sharers = pending
-                else:
-                    sharers = np.compress(draws.uniform_for(None if B == 1 else pending >> shift, pending.size)
-                                          < self.share_prob, pending)
-                new_share[:, t] = per_rep(sharers)
+                    new_share[:, t] = heard
+                else:  # a coin each, from its replicate's stream (the rows are replicate-major)
+                    sharers = np.compress(draws.uniform(np.atleast_1d(heard)) < self.share_prob, pending)
+                    new_share[:, t] = per_rep(sharers)
             else:
                 sharers = pending
             # tell: the KOLs' broadcast at step 1, then every sharer once, in the step it
@@ -166,8 +185,8 @@ class ICKernel:
                 tellers = sharers
             else:
                 tellers, queued = queued, sharers
-            hits = (self._hits(seeds, self.p_kol, draws, B, shift) if t == 1
-                    else self._hits(tellers, self.p, draws, B, shift))
+            hits = (self._hits(seeds, self.p_kol, draws, B, shift, bounds) if t == 1
+                    else self._hits(tellers, self.p, draws, B, shift, bounds))
             new_msgs[:, t] = per_rep(hits)
             if hits.size:
                 hits = np.compress(stamp[hits] < base, hits)
@@ -178,20 +197,22 @@ class ICKernel:
                 c += ids.size
             pending = hits
             if pending.size == 0 and queued.size == 0:  # nothing in flight: later steps repeat this one
+                end = t
                 break
             if on_step is not None:
                 on_step(t)
         self.counter = c
         if on_step is not None:
             on_step(T)
-        return self._counters(k, new_adopt, new_share, new_msgs)
+        # the counters up to the last step run (later steps hold it: metrics.hold, metrics.table)
+        return self._counters(k, new_adopt[:, :end + 1], new_share[:, :end + 1], new_msgs[:, :end + 1])
 
     def _counters(self, k: np.ndarray, new_adopt: np.ndarray, new_share: np.ndarray,
                   new_msgs: np.ndarray) -> np.ndarray:
-        """The general engine's counters (B, steps + 1, counters) from the per-step
-        counts (B, steps + 1) and the KOLs per replicate `k`."""
-        n, f, T = self.n, self.f, self.steps
-        B = k.size
+        """The general engine's counters (B, T + 1, counters) from the per-step counts
+        (B, T + 1) of the first T steps and the KOLs per replicate `k`."""
+        n, f = self.n, self.f
+        B, T = k.size, new_adopt.shape[1] - 1
         out = np.zeros((B, T + 1, len(COUNTERS) + f.n_codes), dtype=np.float64)
         col = {name: i for i, name in enumerate(COUNTERS)}
         kk = k[:, None]
