@@ -69,8 +69,8 @@ def replicate_bytes(sc: Scenario, n: int, arcs: int, batched: bool = True) -> in
     """The state of one replicate: per agent (rows padded to a power of two in a batch)
     and per message of a step."""
     rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
-    if ic_ineligible(sc) is None:  # the IC kernel keeps one int32 per agent row
-        agent = IC_ROW_BYTES
+    if ic_ineligible(sc) is None:  # the IC kernel keeps one int32 per agent row, n rows a replicate
+        agent, rows = IC_ROW_BYTES, n
     else:
         agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
     return agent * rows + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
@@ -92,7 +92,7 @@ def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, run
     n = n_agents_hint(sc) if n is None else n
     arcs = expected_arcs(sc.graph) if arcs is None else arcs
     if ic_ineligible(sc) is None:  # the IC kernel: what its steps touch at random is the stamp
-        b = IC_BATCH_BYTES // (IC_ROW_BYTES << max(int(n - 1).bit_length(), 1))
+        b = IC_BATCH_BYTES // (IC_ROW_BYTES * n)
         if b < IC_MIN_BATCH:
             b = 1  # graphs this big run the kernel's one-replicate path, faster than small batches
         return int(max(1, min(IC_MAX_BATCH, runs, b)))

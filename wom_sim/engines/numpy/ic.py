@@ -97,14 +97,18 @@ class ICKernel:
         self.realtime = bool(self.f.realtime_share)
         self.steps = sc.scenario.steps
 
-    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, B: int, shift: int,
-              bounds: np.ndarray) -> np.ndarray:
+    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, bounds: np.ndarray) -> np.ndarray:
         """Target rows of the tellers' successful arcs (one Bernoulli(p) per arc);
-        `tellers` are rows of the batch, replicate-major (`bounds`: each replicate's
-        first row, and one past the last, for B > 1)."""
+        `tellers` are rows of the batch, replicate-major; `bounds`: each replicate's
+        first row (b * n), and one past the last."""
         if tellers.size == 0 or p <= 0:
             return tellers[:0]
-        loc = tellers if B == 1 else tellers & ((1 << shift) - 1)
+        B = bounds.size - 1
+        if B == 1:
+            loc = tellers
+        else:  # a replicate's tellers are a run of the array: their agents are rows - b * n
+            cuts = np.searchsorted(tellers, bounds)
+            loc = tellers - np.repeat(bounds[:-1], np.diff(cuts))
         if self.rowinfo is not None:
             info = self.rowinfo[loc]
             d = info & 0xFFFFFFFF
@@ -116,9 +120,8 @@ class ICKernel:
         ends = np.cumsum(d, out=cum[1:])
         if B == 1:
             pos = gap_positions_one(draws, int(ends[-1]), p)
-        else:  # each replicate's arcs: its tellers are a run of the array (replicate-major)
-            totals = np.diff(cum[np.searchsorted(tellers, bounds)])
-            pos, prep = gap_positions(draws, totals, p, concat=True)
+        else:  # each replicate's arcs
+            pos, prep = gap_positions(draws, np.diff(cum[cuts]), p, concat=True)
         owner = np.searchsorted(ends, pos, side="right")
         # arc = first arc of the owner + (pos - its start in the concatenation): one
         # gather per hit of a per-teller offset, not three
@@ -127,7 +130,7 @@ class ICKernel:
         pos += offset[owner]
         if B == 1:
             return self.g.indices[pos].astype(np.int64)
-        hits = prep << shift
+        hits = bounds[prep]
         hits += self.g.indices[pos]
         return hits
 
@@ -136,9 +139,11 @@ class ICKernel:
         (model.metrics), shape (B, steps + 1, counters), or fewer steps when the run ends
         early (metrics.hold gives the rest)."""
         n, T, B = self.n, self.steps, draws.B
-        # replicate b's agent i is row b << shift | i (a shift, not a division, finds b)
-        shift = max(int(n - 1).bit_length(), 1) if B > 1 else 0
-        N = B << shift if B > 1 else n
+        # replicate b's agent i is row b * n + i; rows stay replicate-major in every array,
+        # so a replicate's rows are a run of it, found by a binary search on `bounds`
+        # (the stamp is as small as it can be: no rows padded to a power of two)
+        bounds = np.arange(B + 1, dtype=np.int64) * n
+        N = B * n
         if self.stamp.size < N:  # zeros: the pages are the OS's, touched as the cascades reach them
             self.stamp = np.zeros(N, dtype=np.int32)
             self.counter = 1
@@ -148,13 +153,9 @@ class ICKernel:
         base = c = self.counter
         stamp = self.stamp
         k = np.array([kk.size for kk in kols], dtype=np.int64)
-        seeds = np.concatenate([np.asarray(kk, dtype=np.int64) + (b << shift) for b, kk in enumerate(kols)])
+        seeds = np.concatenate([np.asarray(kk, dtype=np.int64) + b * n for b, kk in enumerate(kols)])
         stamp[seeds] = np.arange(c, c + seeds.size, dtype=np.int32)
         c += seeds.size
-
-        # rows are kept replicate-major, so a replicate's rows are a run of an array, found
-        # by a binary search per replicate rather than a pass over the rows
-        bounds = np.arange(B + 1, dtype=np.int64) << shift
 
         def per_rep(x: np.ndarray) -> Any:
             """How many of the rows `x` (replicate-major) belong to each replicate (a plain
@@ -185,8 +186,8 @@ class ICKernel:
                 tellers = sharers
             else:
                 tellers, queued = queued, sharers
-            hits = (self._hits(seeds, self.p_kol, draws, B, shift, bounds) if t == 1
-                    else self._hits(tellers, self.p, draws, B, shift, bounds))
+            hits = (self._hits(seeds, self.p_kol, draws, bounds) if t == 1
+                    else self._hits(tellers, self.p, draws, bounds))
             new_msgs[:, t] = per_rep(hits)
             if hits.size:
                 hits = np.compress(stamp[hits] < base, hits)
