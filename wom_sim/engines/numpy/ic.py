@@ -125,11 +125,10 @@ class ICKernel:
         owner = np.searchsorted(ends, pos, side="right")
         # arc = first arc of the owner + (pos - its start in the concatenation): one
         # gather per hit of a per-teller offset, not three
-        offset = start - ends
-        offset += d
+        offset = start - cum[:-1]
         pos += offset[owner]
         if B == 1:
-            return self.g.indices[pos].astype(np.int64)
+            return self.g.indices[pos].astype(np.int64)  # (int64 rows index without a cast)
         hits = bounds[prep]
         hits += self.g.indices[pos]
         return hits
