@@ -257,6 +257,20 @@ def print_header(title: str) -> None:
     sys.stdout.flush()
 
 
+def interleaved(commands: dict[str, list[str]], rounds: int) -> dict[str, list[list[str]]]:
+    """Run each command once a round, one after the other, for `rounds` rounds (the A/B
+    scripts: two versions see the same machine load), each in a fresh process from a
+    neutral folder (`python -c` puts the working folder first on sys.path); the words
+    each printed, by name and round."""
+    import tempfile
+    out: dict[str, list[list[str]]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, cmd in commands.items():
+            out[name].append(subprocess.run(cmd, capture_output=True, text=True, check=True,
+                                            cwd=tempfile.gettempdir()).stdout.split())
+    return out
+
+
 def git_rev(path: Path = HERE.parent) -> str | None:
     try:
         return subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True,

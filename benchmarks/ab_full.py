@@ -12,10 +12,11 @@ runs much less. The child code works with the layout before and after issue 11.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import interleaved  # noqa: E402
 
 CHILD = r"""
 import sys, time, numpy as np, wom_sim
@@ -46,14 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", dest="sets", action="append", default=[], help="section.key=value (repeatable)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
-    results: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
-    for _ in range(args.rounds):
-        for name in ("before", "after"):
-            py = getattr(args, name)
-            # from a neutral folder: `python -c` puts the working folder first on sys.path
-            out = subprocess.run([py, "-c", CHILD, args.scenario, *args.sets], capture_output=True, text=True,
-                                 check=True, cwd=tempfile.gettempdir()).stdout.split()
-            results[name].append((float(out[0]), float(out[1])))
+    words = interleaved({name: [getattr(args, name), "-c", CHILD, args.scenario, *args.sets]
+                         for name in ("before", "after")}, args.rounds)
+    results = {k: [(float(w[0]), float(w[1])) for w in v] for k, v in words.items()}
     med = {k: sorted(t for t, _ in v)[len(v) // 2] for k, v in results.items()}
     ad = {k: v[0][1] for k, v in results.items()}
     print(f"{' '.join(args.sets) or 'defaults'}: before {med['before']:.3f} s ({ad['before']:,.0f} adopters), "

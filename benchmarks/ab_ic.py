@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import interleaved  # noqa: E402
 
 CHILD = r"""
 import sys, time
@@ -60,14 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicates", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
-    res: dict[str, list[float]] = {"before": [], "after": []}
-    for _ in range(args.rounds):
-        for name in ("before", "after"):
-            # from a neutral folder: `python -c` puts the working folder first on sys.path
-            out = subprocess.run([sys.executable, "-c", CHILD, getattr(args, name), str(args.n), str(args.batch),
-                                  str(args.replicates)], capture_output=True, text=True, check=True,
-                                 cwd=tempfile.gettempdir()).stdout.split()
-            res[name].append(float(out[0]))
+    words = interleaved({name: [sys.executable, "-c", CHILD, getattr(args, name), str(args.n), str(args.batch),
+                                str(args.replicates)] for name in ("before", "after")}, args.rounds)
+    res = {k: [float(w[0]) for w in v] for k, v in words.items()}
     med = {k: statistics.median(v) for k, v in res.items()}
     print(f"n = {args.n:,}, batches of {args.batch}: before {med['before'] * 1e6:.0f} us, after "
           f"{med['after'] * 1e6:.0f} us a cascade: x{med['before'] / med['after']:.2f} "

@@ -18,7 +18,7 @@ def test_the_same_generators_as_seedsequence(key, monkeypatch):
     monkeypatch.setattr(S, "stream", lambda *a: (slow.append(a), ref(*a))[1])
     rng = np.random.default_rng(0)
     for seed in SEEDS + rng.integers(0, 2**62, 10).tolist():
-        reps = [0, 1, 2, 5, 99, 2**31, 2**32 - 1] + rng.integers(0, 2**32, 5).tolist()
+        reps = [0, 1, 2, 5, 99, 2**31, 2**32 - 1] + rng.integers(0, 2**32, 13).tolist()  # >= _FEW: vectorized
         for g, r in zip(S.streams(seed, key, reps), reps):
             want = ref(seed, *key, r)
             assert g.bit_generator.state == want.bit_generator.state, (seed, key, r)
@@ -27,7 +27,7 @@ def test_the_same_generators_as_seedsequence(key, monkeypatch):
 
 
 def test_spawned_children_are_seedsequence_children():
-    fast = S.streams(9, (2,), [4])[0]
+    fast = S.streams(9, (2,), list(range(4, 4 + S._FEW)))[0]  # a batch: the vectorized path
     want = S.stream(9, 2, 4)
     assert [c.random() for c in fast.spawn(2)] == [c.random() for c in want.spawn(2)]
     assert fast.spawn(1)[0].random() == want.spawn(1)[0].random()  # the next child, as NumPy counts them
@@ -38,3 +38,4 @@ def test_big_replicate_numbers_fall_back_to_numpy():
     got = S.streams(5, (2,), reps)
     assert [g.random() for g in got] == [S.stream(5, 2, r).random() for r in reps]
     assert S.streams(5, (2,), []) == []
+    assert [g.random() for g in S.streams(5, (2,), [7, 8])] == [S.stream(5, 2, r).random() for r in (7, 8)]

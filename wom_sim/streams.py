@@ -15,6 +15,7 @@ scenarios that differ only in a policy or a strategy share their dynamics stream
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 import numpy as np
@@ -27,44 +28,26 @@ def stream(seed: int, *key: int) -> np.random.Generator:
 
 def streams(seed: int, key: tuple[int, ...], last: list[int]) -> list[np.random.Generator]:
     """[stream(seed, *key, r) for r in last]: the same Generators, bit for bit (and
-    their spawn()), ~0.5 us each instead of ~7.5. A batch of small replicates paid a
+    their spawn()), a quarter of the time (~2 us each against ~8 here). A batch of small replicates paid a
     sixth of its time building them (SeedSequence hashes its entropy word by word in
     Python; PCG64 then asks it for its state). Here the hash of the entropy common to
-    all (seed and key) is computed once, the mixing of the last spawn-key word r is
+    all (seed and key) is computed once a run (_mix_prefix), the mixing of the last word r is
     vectorized over the replicates, and each PCG64 is seeded from its words through
     a seed sequence that holds them (_Seeded; spawn() gives the real children).
     tests/test_streams.py holds it to NumPy's SeedSequence."""
-    if not last:
-        return []
+    if len(last) < _FEW:
+        return [stream(seed, *key, int(x)) for x in last]
     r = np.asarray(last, dtype=np.int64)
     if r.min() < 0 or r.max() > _MASK32 or seed < 0:  # r of more than one word: NumPy's own way
         return [stream(seed, *key, int(x)) for x in last]
-    entropy = _words(seed)
-    if len(entropy) < _POOL:  # a spawn key pads the run entropy to the pool size
-        entropy += [0] * (_POOL - len(entropy))
-    for k in key:
-        entropy += _words(k)
-    # SeedSequence's mix_entropy over every word but the last (r), in Python ints
-    hc = _INIT_A
-    mixer = []
-    for i in range(_POOL):
-        v, hc = _hashmix(entropy[i] if i < len(entropy) else 0, hc)
-        mixer.append(v)
-    for src in range(_POOL):
-        for dst in range(_POOL):
-            if src != dst:
-                v, hc = _hashmix(mixer[src], hc)
-                mixer[dst] = _mix(mixer[dst], v)
-    for src in range(_POOL, len(entropy)):
-        for dst in range(_POOL):
-            v, hc = _hashmix(entropy[src], hc)
-            mixer[dst] = _mix(mixer[dst], v)
-    # the last word, r, for every replicate at once (uint64 arrays holding 32-bit values)
-    pool = [np.full(r.size, m, dtype=np.uint64) for m in mixer]
+    # SeedSequence's mix_entropy: the words before r once per (seed, key), then r for
+    # every replicate at once (uint64 arrays of 32-bit values)
+    mixed, hc = _mix_prefix(seed, key)
+    pool = [np.full(r.size, m, dtype=np.uint64) for m in mixed]
     ru = r.astype(np.uint64)
     for dst in range(_POOL):
-        va, hc = _hashmix(ru, hc)
-        pool[dst] = _mix(pool[dst], va)
+        v, hc = _hashmix(ru, hc)
+        pool[dst] = _mix(pool[dst], v)
     # generate_state(4, uint64): eight 32-bit words from the pool, paired little-endian
     hb = _INIT_B
     w = []
@@ -86,6 +69,39 @@ _INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38
 _MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
 
 
+#: fewer replicates than this are seeded by SeedSequence itself (the vectorized hash has
+#: a fixed cost of some 40 array operations)
+_FEW = 16
+
+
+@functools.lru_cache(maxsize=64)
+def _mix_prefix(seed: int, key: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """SeedSequence's mix_entropy over the words of (seed, key), before a last spawn-key
+    word: the pool's four values and the running hash constant, the same for every
+    replicate of a run (a batch's streams() call mixes in only the replicate's word)."""
+    entropy = _words(seed)
+    if len(entropy) < _POOL:  # a spawn key pads the run entropy to the pool size
+        entropy += [0] * (_POOL - len(entropy))
+    for k in key:
+        entropy += _words(k)
+    words = [np.array([x], dtype=np.uint64) for x in entropy]
+    hc = _INIT_A
+    pool = []
+    for i in range(_POOL):
+        v, hc = _hashmix(words[i], hc)
+        pool.append(v)
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                v, hc = _hashmix(pool[src], hc)
+                pool[dst] = _mix(pool[dst], v)
+    for src in range(_POOL, len(words)):
+        for dst in range(_POOL):
+            v, hc = _hashmix(words[src], hc)
+            pool[dst] = _mix(pool[dst], v)
+    return tuple(int(p[0]) for p in pool), hc
+
+
 def _words(x: int) -> list[int]:
     """An int as SeedSequence's 32-bit words, least significant first (0 is one word)."""
     x = int(x)
@@ -98,27 +114,19 @@ def _words(x: int) -> list[int]:
     return out
 
 
-def _hashmix(value: Any, hc: int) -> tuple[Any, int]:
-    """SeedSequence's hashmix of a 32-bit value (a Python int, or a uint64 array of
-    them) with the running hash constant `hc`: (the mixed value, the next constant)."""
-    if isinstance(value, np.ndarray):
-        v = value ^ np.uint64(hc)
-        hc = (hc * _MULT_A) & _MASK32
-        v = (v * np.uint64(hc)) & np.uint64(_MASK32)
-        return v ^ (v >> np.uint64(16)), hc
-    v = value ^ hc
+def _hashmix(value: np.ndarray, hc: int) -> tuple[np.ndarray, int]:
+    """SeedSequence's hashmix of 32-bit values (a uint64 array) with the running hash
+    constant `hc`: (the mixed values, the next constant)."""
+    v = value ^ np.uint64(hc)
     hc = (hc * _MULT_A) & _MASK32
-    v = (v * hc) & _MASK32
-    return v ^ (v >> 16), hc
+    v = (v * np.uint64(hc)) & np.uint64(_MASK32)
+    return v ^ (v >> np.uint64(16)), hc
 
 
-def _mix(x: Any, y: Any) -> Any:
-    """SeedSequence's mix of two 32-bit values (ints, or uint64 arrays of them)."""
-    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-        m = (np.uint64(_MIX_L) * x - np.uint64(_MIX_R) * y) & np.uint64(_MASK32)
-        return m ^ (m >> np.uint64(16))
-    m = (_MIX_L * x - _MIX_R * y) & _MASK32
-    return m ^ (m >> 16)
+def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """SeedSequence's mix of two arrays of 32-bit values (uint64 arrays)."""
+    m = np.bitwise_and(np.uint64(_MIX_L) * x - np.uint64(_MIX_R) * y, np.uint64(_MASK32))
+    return m ^ (m >> np.uint64(16))
 
 
 class _Seeded(ISpawnableSeedSequence):

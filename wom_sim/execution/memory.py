@@ -66,13 +66,13 @@ def messages_per_step(sc: Scenario, n: int, arcs: int) -> int:
 
 
 def replicate_bytes(sc: Scenario, n: int, arcs: int, batched: bool = True) -> int:
-    """The state of one replicate: per agent (rows padded to a power of two in a batch)
-    and per message of a step."""
-    rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
+    """The state of one replicate: per agent (rows padded to a power of two in a batch
+    of the general engine) and per message of a step."""
     if ic_ineligible(sc) is None:  # the IC kernel keeps one int32 per agent row, n rows a replicate
         agent, rows = IC_ROW_BYTES, n
     else:
         agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
+        rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
     return agent * rows + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
 
 

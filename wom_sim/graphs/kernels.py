@@ -227,7 +227,7 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
     replicate-major. `concat`: positions in the concatenation of the replicates' trials
     (replicate r's from sum(totals[:r])), the same numbers. The batched twin of
     :func:`success_positions`, on uniforms: the gaps between successes are
-    1 + floor(E / -log(1 - p)), E = -log(1 - U) standard exponential (_uniform_gaps);
+    1 + floor(E / -log(1 - p)), E = -log(1 - U) standard exponential (_exponentials, _gaps);
     a replicate draws its
     expected count plus two standard deviations at a time, and again while it has not
     passed its total.
@@ -257,7 +257,7 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
     start = origin - 1  # the last position drawn so far
     todo = per
     while True:
-        gaps = _uniform_gaps(draws.uniform(todo), prob, cap)
+        gaps = _gaps(_exponentials(draws.uniform(todo), prob), prob, cap)
         rep = repeat_index(todo)
         pos = np.cumsum(gaps)
         nz = todo > 0
@@ -293,21 +293,6 @@ def _gaps(e: np.ndarray, prob: float, total: int) -> np.ndarray:
     anyway, and the cap keeps tiny p from overflowing int64."""
     e *= e.dtype.type(-1.0 / math.log1p(-prob))
     gaps = np.minimum(e, e.dtype.type(total + 1)).astype(np.int64)
-    gaps += 1
-    return gaps
-
-
-def _uniform_gaps(u: np.ndarray, prob: float, total: int) -> np.ndarray:
-    """_gaps(_exponentials(u, prob), prob, total) in five passes over the numbers, not
-    eight (the hot path of every cascade): while p >= _FLOAT32_PROB, 1 + floor(log(1 - U)
-    / log(1 - p)) in float32, whose gaps cannot overflow (at most ~37 / p), so the cap is
-    not needed; the same numbers bit for bit (the signs cancel exactly)."""
-    if prob < _FLOAT32_PROB:
-        return _gaps(_exponentials(u, prob), prob, total)
-    v = np.subtract(1.0, u, out=np.empty(u.size, dtype=np.float32), casting="unsafe")
-    np.log(v, out=v)
-    v *= np.float32(1.0 / math.log1p(-prob))
-    gaps = v.astype(np.int64)
     gaps += 1
     return gaps
 
@@ -352,7 +337,7 @@ def gap_positions_one(draws: Draws, total: int, prob: float) -> np.ndarray:
         return np.arange(total, dtype=np.int64)
     expected = total * prob
     per = int(math.ceil(expected + _SLACK_SD * math.sqrt(expected) + _SLACK))
-    return _skip_positions(lambda k: _uniform_gaps(draws.gens[0].random(k), prob, total), total, per)
+    return _skip_positions(lambda k: _gaps(_exponentials(draws.gens[0].random(k), prob), prob, total), total, per)
 
 
 def bernoulli_arcs(graph: CSRGraph, tellers: np.ndarray, prob: float, draws: Draws | np.random.Generator,

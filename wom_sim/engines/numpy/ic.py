@@ -86,8 +86,8 @@ class ICKernel:
         # one random gather per teller instead of two (the CSR's rows are where a cascade
         # misses the caches); None when the arcs pass 2^32
         ip = self.g.indptr
-        self.rowinfo = (ip[:-1].astype(np.int64) << 32) | (ip[1:] - ip[:-1]) if (
-            self.g.n_arcs < 1 << 32 and not self.g.complete) else None
+        self.rowinfo = ((ip[:-1].astype(np.int64) << 32) | (ip[1:] - ip[:-1])
+                        if self.g.n_arcs < 1 << 32 else None)
         self.stamp = np.zeros(0, dtype=np.int32)
         self.counter = 1  # stamps start at 0: nobody is active
         sc = eng.sc
