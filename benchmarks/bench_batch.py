@@ -12,6 +12,11 @@ problem. What it costs per replicate, against one replicate at a time, in one pr
 3. The profile of the batched path: one batch of 64 full-model replicates under
    cProfile, time per engine phase (Batch._tell, _progress, ...) and the top functions.
 4. greedy (CELF on 200 live-edge worlds) picking 50 KOLs on BA 20k, IC p = 0.05.
+5. Calibration (`wom-sim fit`, one replicate per proposed parameter point): the proposals
+   of the bundled fit_launch example (3,000 agents, 40 steps; p_external and
+   positive_boost from their priors) run as batches of parameter points
+   (execution.run.run_points) against one at a time (the path before), per simulation,
+   in one process, and checked identical; then the README's whole fit command, wall time.
 
     python benchmarks/bench_batch.py            # ~2 minutes
     python benchmarks/bench_batch.py --quick    # 200 replicates, fewer batch sizes
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import sys
 import time
@@ -153,12 +159,62 @@ def greedy_run() -> dict:
     return out
 
 
+def fit_run(points: int, solo: int) -> dict:
+    """Per simulation of a fit: `points` proposals as batches of parameter points, the
+    first `solo` of them one at a time (run_points with batching off), the same numbers;
+    then the whole bundled fit through the CLI (2 workers, as the README runs it)."""
+    import importlib
+    import subprocess
+    import tempfile
+
+    from wom_sim.fit.run import simulate_unit
+    run_mod = importlib.import_module("wom_sim.execution.run")  # (the package's `run` is the function)
+    sc = wom_sim.load_scenario("fit_launch")
+    base = sc.to_dict()
+    rng = stream(SEED, 9)
+    vals = [[float(10 ** rng.uniform(np.log10(0.0005), np.log10(0.05))), float(rng.uniform(0.0, 0.6))]
+            for _ in range(points)]
+    keys, metrics = ["wom.p_external", "funnel.positive_boost"], ["new_adopters"]
+    simulate_unit(base, keys, vals[:16], list(range(16)), metrics, None)  # warm-up (graph, plan)
+    t0 = time.perf_counter()
+    batched = simulate_unit(base, keys, vals, list(range(points)), metrics, None)
+    t_batched = (time.perf_counter() - t0) / points
+    keep = run_mod._varies_in_batch
+    run_mod._varies_in_batch = lambda sc: False  # type: ignore[assignment]  # one point at a time
+    try:
+        t0 = time.perf_counter()
+        alone = simulate_unit(base, keys, vals[:solo], list(range(solo)), metrics, None)
+        t_alone = (time.perf_counter() - t0) / solo
+    finally:
+        run_mod._varies_in_batch = keep  # type: ignore[assignment]
+    same = bool(np.array_equal(alone, batched[:solo]))
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from wom_sim.cli import main; main()", "fit",
+                        str(root / "scenarios" / "fit_launch.toml"),
+                        "--data", str(root / "scenarios" / "data" / "launch_weekly.csv"),
+                        "--fit", "wom.p_external=0.0005:0.05", "--fit", "funnel.positive_boost=0:0.6",
+                        "--train-steps", "13", "--out", str(Path(tmp) / "fit"), "--quiet", "--workers", "2"],
+                       check=True, capture_output=True)
+        wall = time.perf_counter() - t0
+        sims = json.loads((Path(tmp) / "fit" / "fit.json").read_text())["simulations"]
+    out = {"points": points, "per_simulation_batched_ms": t_batched * 1e3, "solo": solo,
+           "per_simulation_alone_ms": t_alone * 1e3, "speedup": t_alone / t_batched, "identical": same,
+           "cli_wall_s": wall, "cli_simulations": sims}
+    print(f"fit (fit_launch: 3,000 agents, 40 steps), per simulation: {t_batched * 1e3:.2f} ms in batches of "
+          f"parameter points, {t_alone * 1e3:.2f} ms one at a time: x{out['speedup']:.1f}; identical: {same}; "
+          f"the README's fit command (2 workers): {wall:.1f} s for {sims:,} simulations", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--solo", type=int, default=100, help="replicates run one at a time for the speed-up")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-greedy", action="store_true")
+    ap.add_argument("--skip-fit", action="store_true")
     ap.add_argument("--json", default="bench_batch.json")
     args = ap.parse_args()
     if args.quick:
@@ -173,6 +229,8 @@ def main() -> None:
     res["profile"] = profile_batch(64)
     if not args.skip_greedy:
         res["greedy"] = greedy_run()
+    if not args.skip_fit:
+        res["fit"] = fit_run(512 if not args.quick else 128, 64 if not args.quick else 16)
     rows = [[r["batch"], f"{r['per_replicate_ms']:.2f} ms",
              next((f"{x['per_replicate_ms']:.3f} ms" for x in res["curve_ic"] if x["batch"] == r["batch"]), "")]
             for r in res["curve_full"]]

@@ -205,3 +205,66 @@ def test_one_fixed_delay_serves_a_batch_but_a_subclass_that_reads_the_view_does_
         assert LoudestFirst.seen > 0
     finally:
         del catalogs.POLICIES["loudest_first_test"]
+
+
+# the fit's keys, each value a replicate's: zero (the rule off: no draws), one (no draw:
+# every candidate), the float64 gaps of advertising below 1e-4, and ordinary values
+POINTS = {
+    "wom.p_external": [0.0, 0.01, 0.00005, 0.01, 1.0, 0.003],
+    "wom.p_negative_experience": [0.1, 0.0, 0.3, 0.1, 0.2, 1.0],
+    "wom.reject_per_negative": [0.3, 0.0, 1.0, 0.5, 0.3, 0.1],
+    "wom.rejecter_shares": [0.4, 1.0, 0.0, 0.4, 0.7, 1.0],
+    "wom.positive_tells": [5.0, 0.0, 2.5, 5.0, 11.0, 1.0],
+    "wom.negative_tells": [11.0, 3.0, 0.0, 11.0, 20.0, 1.0],
+    "wom.share_prob": [1.0, 0.5, 0.0, 1.0, 0.8, 0.3],
+    "wom.share_prob_negative": [0.9, 1.0, 0.2, 0.0, 0.8, 0.6],
+    "funnel.positive_boost": [0.15, 0.0, 0.6, 0.15, 0.3, 0.05],
+}
+REPS = [3, 8, 1, 40, 2, 17]
+
+
+def _points_alone_and_together(case: str, points: dict[str, list[float]], *sets: str) -> np.ndarray:
+    """Each point run alone in its own scenario against all of them as one batch of
+    parameter points: identical tables. Returns the batch's tables."""
+    from wom_sim.engines import NumpyEngine
+    sc = _scenario(case, *sets)
+    graph = make_graph(sc)
+    _, plan = prepare(sc, graph)
+    kols = plan.fixed if plan.fixed is not None else ()
+    together = NumpyEngine(graph, sc, kols).run_batch(
+        [stream(5, 2, r) for r in REPS], [plan.for_replicate(r) for r in REPS],
+        params={key: np.array(v) for key, v in points.items()})
+    for i, r in enumerate(REPS):
+        point = _scenario(case, *sets, *[f"{key}={v[i]}" for key, v in points.items()])
+        alone = NumpyEngine(graph, point, kols).run_batch([stream(5, 2, r)], [plan.for_replicate(r)])[0]
+        np.testing.assert_array_equal(together[i], alone, err_msg=f"point {i}")
+    return together
+
+
+@pytest.mark.parametrize("case, sets", [("aisas_full", ()), ("aisas_full", ("wom.tells_distribution=fixed",)),
+                                        ("sicas", ()), ("contagion_retell", ()), ("mean_field", ())])
+def test_a_batch_of_parameter_points_gives_each_point_its_own_numbers(case, sets):
+    """Replicates with their own values of the keys of replicate.VARYING in one batch
+    (the fit's proposals) give the numbers each gives alone, in its own scenario
+    (poisson, geometric (sicas) and fixed retellings; a funnel and pure contagion)."""
+    from wom_sim.engines.numpy.replicate import VARYING
+    assert set(POINTS) == set(VARYING)
+    together = _points_alone_and_together(case, POINTS, *sets)
+    assert np.unique(together[:, -1, 0]).size > 2, "the points differ"
+
+
+@pytest.mark.parametrize("key", sorted(POINTS))
+def test_each_varying_key_alone_gives_each_point_its_own_numbers(key):
+    """One key at a time (the others the scenario's): a negative sharer's share
+    probability follows share_prob when share_prob_negative is not set."""
+    _points_alone_and_together("aisas_full", {key: POINTS[key]})
+
+
+def test_a_parameter_batch_refuses_what_it_cannot_vary():
+    from wom_sim.engines import NumpyEngine
+    sc = _scenario("aisas_full")
+    eng = NumpyEngine(make_graph(sc), sc)
+    with pytest.raises(ValueError, match="wom.transmissibility"):
+        eng.run_batch([stream(1, 2, 0), stream(1, 2, 1)], params={"wom.transmissibility": np.array([0.1, 0.2])})
+    with pytest.raises(ValueError, match="3 values for a batch of 2"):
+        eng.run_batch([stream(1, 2, 0), stream(1, 2, 1)], params={"wom.p_external": np.array([0.1, 0.2, 0.3])})

@@ -269,3 +269,37 @@ def test_the_example_data_are_what_the_script_makes(tmp_path, monkeypatch):
     rows = mod.truth_series(scenario, truth, metrics)
     from wom_sim.files import csv_text
     assert csv_text(["step", *metrics], rows) == Path("scenarios/data", name).read_text()
+
+
+def test_a_fits_points_give_the_same_numbers_in_batches_and_alone(monkeypatch):
+    """simulate_unit runs the points of one model as batches of parameter points
+    (execution.run.run_points); each point's series is what its own scenario gives
+    alone. The points here mix keys that vary within a batch with one that does not
+    (wom.tells_per_step: the point with another value runs apart) and repeat a point."""
+    from wom_sim.fit.run import simulate_unit
+    from wom_sim.scenario import apply_point, validate_dict
+    sc = wom_sim.load_scenario("fit_complaints", ["scenario.steps=15", "graph.n=800"])
+    base = sc.to_dict()
+    keys = ["wom.p_negative_experience", "wom.reject_per_negative", "wom.negative_tells", "wom.tells_per_step"]
+    values = [[0.1, 0.2, 11.0, 2], [0.3, 0.0, 4.0, 2], [0.05, 0.7, 11.0, 2], [0.1, 0.2, 11.0, 3], [0.4, 0.5, 20.0, 2],
+              [0.1, 0.2, 11.0, 2]]
+    reps = [11, 4, 9, 2, 30, 7]
+    from wom_sim.engines import NumpyEngine
+    batches: list[int] = []
+    plain = NumpyEngine.run_batch
+
+    def spy(self, rngs, *a, params=None, **k):
+        if params:
+            batches.append(len(rngs))
+        return plain(self, rngs, *a, params=params, **k)
+    monkeypatch.setattr(NumpyEngine, "run_batch", spy)
+    got = simulate_unit(base, keys, values, reps, ["new_pos_messages", "new_neg_messages", "rejected"], None)
+    assert batches == [5], "five points in one batch, the sixth apart"
+    assert got.shape == (6, 3, 16)
+    for i, (vals, r) in enumerate(zip(values, reps)):
+        alone, eng, _ = run_replicates(validate_dict(apply_point(base, dict(zip(keys, vals))), "<t>"), [r])
+        idx = [eng.metrics.index(m) for m in ("new_pos_messages", "new_neg_messages", "rejected")]
+        np.testing.assert_array_equal(got[i], alone[0][:, idx].T, err_msg=f"point {i}")
+    assert not np.array_equal(got[0], got[5]), "two replicates of one point differ"
+    steps = simulate_unit(base, keys, values, reps, ["rejected"], [3, 15])
+    np.testing.assert_array_equal(steps, got[:, 2:3, [3, 15]])

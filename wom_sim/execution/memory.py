@@ -24,8 +24,12 @@ MESSAGE_BYTES = 24
 #: graph as one problem) stays within this; bigger batches gain little (benchmarks/)
 BATCH_BYTES = 64_000_000
 #: and a batch holds at most this many replicates (the general engine's curve is flat from
-#: 32 to 64 on 10k agents and rises above; bench_batch.py; the IC kernel: IC_MAX_BATCH)
+#: 32 to 64 on 10k agents and rises above; bench_batch.py; the IC kernel: IC_MAX_BATCH),
+#: or as many as make MAX_BATCH_ROWS agent rows on a tiny graph, where a step's fixed cost
+#: still dominates at 128 (full model, 60 steps, per replicate, 2026-12-03: 300 agents 0.68
+#: ms in batches of 128, 0.40 in 512, 0.47 in 2,048; 1,000 agents 1.17, 1.09, 1.14 in 1,024)
 MAX_BATCH = 128
+MAX_BATCH_ROWS = 1 << 18
 #: the IC kernel's batches hold stamps (one int32 per agent row) of at most this many
 #: bytes, and a batch of fewer than IC_MIN_BATCH replicates runs one at a time instead
 #: (the one-replicate path has no per-replicate bookkeeping). Measured per cascade, BA
@@ -97,7 +101,8 @@ def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, run
             b = 1  # graphs this big run the kernel's one-replicate path, faster than small batches
         return int(max(1, min(IC_MAX_BATCH, runs, b)))
     b = BATCH_BYTES // max(replicate_bytes(sc, n, arcs), 1)
-    return int(max(1, min(MAX_BATCH, runs, b)))
+    rows = 1 << max(int(n - 1).bit_length(), 1)  # a replicate's rows in a batch (a power of two)
+    return int(max(1, min(max(MAX_BATCH, MAX_BATCH_ROWS // rows), runs, b)))
 
 
 def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:

@@ -4,6 +4,7 @@ on forked workers. Also the unit of work of grids (`run_unit`), which sweeps sen
 local processes or Dask workers."""
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import time
@@ -13,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..engines import Engine, NumpyEngine, check_agent_engine_size, make_engine
+from ..engines.numpy.ic import ic_ineligible
+from ..engines.numpy.replicate import VARYING
 from ..errors import GraphInputError, ScenarioError
 from ..graphs.build import build_graph
 from ..graphs.csr import CSRGraph
@@ -24,10 +27,10 @@ from ..seeding import SeedPlan, plan_seeds
 from ..streams import stream, streams
 from .cache import GraphCache
 from .executors import LocalExecutor, keep_heap
-from .memory import batch_size, check_fits
+from .memory import batch_size, check_fits, numpy_batch
 
-__all__ = ["run", "run_replicates", "run_unit", "make_graph", "prepare", "check_runnable", "default_workers",
-           "simulate"]
+__all__ = ["run", "run_replicates", "run_points", "run_unit", "make_graph", "prepare", "check_runnable",
+           "default_workers", "simulate"]
 
 
 def make_graph(sc: Scenario, workers: int = 1) -> CSRGraph:
@@ -232,6 +235,73 @@ def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray 
                       plan.for_replicate if plan is not None else (lambda r: kols),
                       batch_size(sc, graph.n, graph.n_arcs))
     return series, eng, plan
+
+
+def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[np.ndarray, list[str]]:
+    """Replicate reps[i] of scenario i, for each i (the fit's proposals: one run of each
+    parameter point): (len(scenarios), steps + 1, metrics) and the metric names.
+
+    Points that differ only in keys of replicate.VARYING and run on the general rules
+    of the NumPy core run together, as batches of parameter points (each replicate with
+    its own values); the others one at a time. Either way a point's numbers are those of
+    `run_replicates(scenario, [rep])`: the batch of a point does not change them."""
+    groups: dict[str, list[int]] = {}
+    for i, sc in enumerate(scenarios):
+        groups.setdefault(_point_group(sc), []).append(i)
+    out: np.ndarray | None = None
+    names: list[str] = []
+    for members in groups.values():
+        sc = scenarios[members[0]]
+        if len(members) == 1 or not _varies_in_batch(sc):
+            for i in members:
+                series, eng, _ = run_replicates(scenarios[i], [reps[i]])
+                out, names = _place(out, series, [i], len(scenarios)), eng.metrics
+            continue
+        graph, plan = _PROCESS_CACHE.graph(sc), _PROCESS_CACHE.plan(sc)
+        engine = make_engine(sc, graph)
+        assert isinstance(engine, NumpyEngine)
+        B = numpy_batch(sc, graph.n, graph.n_arcs, len(members))
+        for a in range(0, len(members), B):
+            part = members[a:a + B]
+            params = {key: np.array([_value(scenarios[i], key) for i in part], dtype=np.float64)
+                      for key in VARYING if _value(sc, key) is not None}  # (None in all points of a group)
+            table = engine.run_batch(streams(sc.scenario.seed, (2,), [reps[i] for i in part]),
+                                     [plan.for_replicate(reps[i]) for i in part], params=params)
+            out, names = _place(out, table, part, len(scenarios)), engine.metrics
+    assert out is not None
+    return out, names
+
+
+def _varies_in_batch(sc: Scenario) -> bool:
+    """Whether points of this scenario can differ in the keys of VARYING within a batch:
+    the NumPy core's general rules (not Mesa, Bass mode or, by the scenario, the IC kernel)."""
+    return sc.scenario.engine != "mesa" and sc.wom.mode != "bass" and ic_ineligible(sc) is not None
+
+
+def _point_group(sc: Scenario) -> str:
+    """The points that may share a batch have the same key: the scenario without the
+    keys of VARYING where they can vary in a batch, the whole scenario elsewhere."""
+    d = sc.to_dict()
+    if _varies_in_batch(sc):
+        for key in VARYING:  # any number (an unset optional key stays apart)
+            section, name = key.split(".")
+            if d.get(section, {}).get(name) is not None:
+                d[section][name] = "a number"
+    return json.dumps(d, sort_keys=True, default=str)
+
+
+def _value(sc: Scenario, key: str) -> float | None:
+    section, name = key.split(".")
+    v = getattr(getattr(sc, section), name)
+    return None if v is None else float(v)
+
+
+def _place(out: np.ndarray | None, tables: np.ndarray, rows: list[int], total: int) -> np.ndarray:
+    """Tables (len(rows), steps + 1, metrics) into rows `rows` of the points' results."""
+    if out is None:
+        out = np.empty((total,) + tables.shape[1:], dtype=np.float64)
+    out[rows] = tables
+    return out
 
 
 def run_unit(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict[str, Any]:

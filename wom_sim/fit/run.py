@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import ScenarioError, WomSimError
 from ..execution import make_executor
 from ..execution.memory import check_fits
-from ..execution.run import run_replicates
+from ..execution.run import run_points
 from ..files import MARKER, atomic_write_text, claim_folder, write_csv
 from ..scenario import Scenario, apply_point, load_scenario, validate_dict
 from .abc import Generation, Settings, resample, run_smc, sim_id, weighted_quantiles
@@ -55,14 +55,10 @@ def simulate_unit(base: dict, keys: list[str], values: list[list[Any]], reps: li
     """One unit of work, run wherever the executor puts it: scenario `base` with
     keys = values[i] as replicate reps[i], for each i; the `metrics` at `steps` (all
     steps when None): (len(reps), len(metrics), len(steps))."""
-    out = []
-    for vals, r in zip(values, reps):
-        sc = validate_dict(apply_point(base, dict(zip(keys, vals))), "<fit>")
-        series, eng, _ = run_replicates(sc, [r])
-        idx = [eng.metrics.index(m) for m in metrics]
-        x = series[0][:, idx].T
-        out.append(x if steps is None else x[:, steps])
-    return np.stack(out)
+    scenarios = [validate_dict(apply_point(base, dict(zip(keys, vals))), "<fit>") for vals in values]
+    series, names = run_points(scenarios, reps)  # points of one model in batches (their numbers as alone)
+    x = series[:, :, [names.index(m) for m in metrics]].transpose(0, 2, 1)
+    return x if steps is None else x[:, :, steps]
 
 
 class Simulator:
@@ -80,7 +76,9 @@ class Simulator:
     def run(self, u: np.ndarray, reps: np.ndarray, metrics: list[str], steps: list[int] | None) -> np.ndarray:
         vals = self.values(u)
         k = len(vals)
-        size = max(1, min(32, math.ceil(k / (4 * self.workers))))
+        # chunks of up to 256 points: a chunk's points run as batches (run_points), and
+        # each worker still gets a couple of chunks for the progress bar and the balance
+        size = max(1, min(256, math.ceil(k / (2 * self.workers))))
         futures = {}
         for a in range(0, k, size):
             f = self.ex.submit(simulate_unit, self.base, self.keys, vals[a:a + size], reps[a:a + size].tolist(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ def success_positions(rng: np.random.Generator, total: int, prob: float) -> np.n
 _SLACK_SD, _SLACK = 2.0, 4
 
 
-def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
+def gap_positions(draws: Draws, totals: np.ndarray, prob: float | np.ndarray,
                   concat: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """For each replicate r of a batch, the sorted positions of the successes among
     totals[r] Bernoulli(`prob`) trials, drawn from its own stream: (positions, rep),
@@ -228,9 +229,9 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
     (replicate r's from sum(totals[:r])), the same numbers. The batched twin of
     :func:`success_positions`, on uniforms: the gaps between successes are
     1 + floor(E / -log(1 - p)), E = -log(1 - U) standard exponential (_exponentials, _gaps);
-    a replicate draws its
-    expected count plus two standard deviations at a time, and again while it has not
-    passed its total.
+    a replicate draws its expected count plus two standard deviations at a time, and
+    again while it has not passed its total. `prob` may be one number per replicate (a
+    batch of parameter points): each replicate draws exactly what it would alone.
 
     >>> from wom_sim.streams import Draws, stream
     >>> pos, rep = gap_positions(Draws([stream(0, 2, 0)]), np.array([1_000_000]), 0.01)
@@ -239,6 +240,9 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
     """
     totals = np.asarray(totals, dtype=np.int64)
     B = totals.size
+    if np.ndim(prob):
+        return _gap_positions_each(draws, totals, np.asarray(prob, dtype=np.float64), concat)
+    prob = float(prob)
     if B == 1:  # one replicate: one running sum (the same numbers, fewer steps)
         pos = gap_positions_one(draws, int(totals[0]), prob)
         return pos, np.zeros(pos.size, dtype=np.int64)
@@ -247,18 +251,30 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
     # each replicate's positions run from its own origin: 0, or its start in the concatenation
     origin = np.cumsum(totals) - totals if concat else np.zeros(B, dtype=np.int64)
     if prob >= 1:
-        rep = repeat_index(totals)
-        return ranges(origin, totals), rep
-    expected = totals * prob
-    per = np.where(totals > 0, np.ceil(expected + _SLACK_SD * np.sqrt(expected) + _SLACK), 0).astype(np.int64)
+        return ranges(origin, totals), repeat_index(totals)
     cap = int(totals.max())  # a gap past every total ends the draws
+    return _gap_rounds(draws, totals, origin, _per_round(totals, totals * prob),
+                       lambda u, rep: _gaps(_exponentials(u, prob), prob, cap))
+
+
+def _per_round(totals: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """The gaps a replicate draws at a time: its expected count plus _SLACK_SD standard
+    deviations plus _SLACK (none for a replicate with no trials)."""
+    return np.where(totals > 0, np.ceil(expected + _SLACK_SD * np.sqrt(expected) + _SLACK), 0).astype(np.int64)
+
+
+def _gap_rounds(draws: Draws, totals: np.ndarray, origin: np.ndarray, per: np.ndarray,
+                gaps_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """gap_positions' rounds: `per[r]` gaps for each replicate r with trials left, from
+    its uniforms (`gaps_of(u, rep)`), until every replicate has passed its total."""
+    B = totals.size
     end = origin + totals
     parts_pos, parts_rep = [], []
     start = origin - 1  # the last position drawn so far
     todo = per
     while True:
-        gaps = _gaps(_exponentials(draws.uniform(todo), prob), prob, cap)
         rep = repeat_index(todo)
+        gaps = gaps_of(draws.uniform(todo), rep)
         pos = np.cumsum(gaps)
         nz = todo > 0
         seg = (np.cumsum(todo) - todo)[nz]
@@ -277,9 +293,47 @@ def gap_positions(draws: Draws, totals: np.ndarray, prob: float,
         todo = np.where(short, per, 0)
     if len(parts_pos) == 1:
         return parts_pos[0], parts_rep[0]
-    pos, rep = np.concatenate(parts_pos), np.concatenate(parts_rep)
-    order = np.argsort(rep, kind="stable")  # each replicate's rounds in order: positions ascending
+    return _replicate_major(np.concatenate(parts_pos), np.concatenate(parts_rep))
+
+
+def _replicate_major(pos: np.ndarray, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions from several rounds (or classes of replicates), each replicate-major, put
+    replicate-major again: a replicate's parts in the order given (positions ascending)."""
+    order = np.argsort(rep, kind="stable")
     return pos[order], rep[order]
+
+
+def _gap_positions_each(draws: Draws, totals: np.ndarray, prob: np.ndarray,
+                        concat: bool) -> tuple[np.ndarray, np.ndarray]:
+    """gap_positions with one probability per replicate. A replicate takes the path it
+    would take alone: no draws at p <= 0 or p >= 1, float32 exponentials from
+    _FLOAT32_PROB, float64 below, its own -1 / log(1 - p) (math.log1p, as alone)."""
+    B = totals.size
+    origin = np.cumsum(totals) - totals if concat else np.zeros(B, dtype=np.int64)
+    live = totals > 0
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    sure = live & (prob >= 1)
+    if sure.any():
+        t = np.where(sure, totals, 0)
+        parts.append((ranges(origin, t), repeat_index(t)))
+    for cls, dtype in ((live & (prob >= _FLOAT32_PROB) & (prob < 1), np.float32),
+                       (live & (prob > 0) & (prob < _FLOAT32_PROB), np.float64)):
+        if not cls.any():
+            continue
+        t = np.where(cls, totals, 0)
+        factor = np.array([-1.0 / math.log1p(-float(p)) if c else 0.0 for p, c in zip(prob.tolist(), cls.tolist())],
+                          dtype=dtype)
+        cap = int(t.max())
+        one = float(prob[np.flatnonzero(cls)[0]])  # a probability of the class: the exponentials' precision
+
+        def gaps_of(u: np.ndarray, rep: np.ndarray, f: np.ndarray = factor, c: int = cap, q: float = one) -> np.ndarray:
+            return _scaled_gaps(_exponentials(u, q), f[rep], c)
+        parts.append(_gap_rounds(draws, t, origin, _per_round(t, t * prob), gaps_of))
+    if not parts:
+        return _EMPTY, _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    return _replicate_major(np.concatenate([p for p, _ in parts]), np.concatenate([r for _, r in parts]))
 
 
 #: below this probability gaps are computed in float64 (the mean gap 1/p must stay small
@@ -291,7 +345,12 @@ def _gaps(e: np.ndarray, prob: float, total: int) -> np.ndarray:
     """Gap lengths 1 + floor(E / -log(1 - p)) from standard exponentials `e` (float32 or
     float64, used in place), capped just past `total`: a longer gap ends the trials
     anyway, and the cap keeps tiny p from overflowing int64."""
-    e *= e.dtype.type(-1.0 / math.log1p(-prob))
+    return _scaled_gaps(e, e.dtype.type(-1.0 / math.log1p(-prob)), total)
+
+
+def _scaled_gaps(e: np.ndarray, factor: Any, total: int) -> np.ndarray:
+    """_gaps with the factor -1 / log(1 - p) given (one, or one per element, in e's dtype)."""
+    e *= factor
     gaps = np.minimum(e, e.dtype.type(total + 1)).astype(np.int64)
     gaps += 1
     return gaps

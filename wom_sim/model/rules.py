@@ -35,7 +35,7 @@ def funnel_of(scenario: Any) -> Funnel:
     return no_funnel() if scenario.wom.mode == "bass" else build_funnel(scenario.funnel)
 
 
-def message_lift(p: Any, k: Any, positive_boost: float | np.floating) -> Any:
+def message_lift(p: Any, k: Any, positive_boost: Any) -> Any:
     """Advance probability after k positive messages: 1 - (1 - p)(1 - boost)^k."""
     return 1.0 - (1.0 - p) * (1.0 - positive_boost) ** k
 
@@ -66,7 +66,7 @@ def advance_probability(base: Any, k_pos: Any, positive_boost: float, sensed: An
     return np.where(sensed, brand_lift(p, brand_engagement), p)
 
 
-def rejection_probability(k_neg: Any, reject_per_negative: float) -> Any:
+def rejection_probability(k_neg: Any, reject_per_negative: Any) -> Any:
     """Each of k negative messages rejects independently: 1 - (1 - r)^k."""
     return 1.0 - (1.0 - reject_per_negative) ** k_neg
 
@@ -106,16 +106,25 @@ def _poisson_cdf(mean: float) -> np.ndarray:
     return np.cumsum(np.exp(logpmf))
 
 
-def tells_from_uniform(u: np.ndarray | None, size: int, mean: float, dist: str) -> np.ndarray:
+def tells_from_uniform(u: np.ndarray | None, size: int, mean: float | np.ndarray, dist: str) -> np.ndarray:
     """Retellings of `size` new sharers: fixed (rounded mean, `u` unused), poisson, or
     geometric (>= 1), each by inversion of one uniform of `u` (so the batched engine
-    can take them from each replicate's own stream).
+    can take them from each replicate's own stream). `mean` may be one per sharer (a
+    batch of parameter points): each sharer gets what that mean alone gives it.
 
     >>> tells_from_uniform(np.array([0.0, 0.5, 0.999]), 3, 5, "poisson").tolist()
     [0, 5, 13]
     """
     if size == 0:
         return np.zeros(0, dtype=np.int32)
+    if np.ndim(mean):
+        means = np.asarray(mean, dtype=np.float64)
+        out = np.empty(size, dtype=np.int32)
+        for m in np.unique(means).tolist():  # (one pass per distinct mean: a batch's points)
+            at = np.flatnonzero(means == m)
+            out[at] = tells_from_uniform(None if u is None else u[at], at.size, m, dist)
+        return out
+    mean = float(mean)
     if dist == "fixed":
         return np.full(size, int(round(mean)), dtype=np.int32)
     assert u is not None and u.size == size
@@ -143,15 +152,17 @@ def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> n
 
 
 def new_tells_from(u: np.ndarray | None, wom: Any, valence: int, size: int, *,
-                   complainer: bool = False) -> np.ndarray:
+                   complainer: bool = False, mean: float | np.ndarray | None = None) -> np.ndarray:
     """What `size` new sharers of one valence will tell: in cascade mode their active
-    steps, in retell mode a draw with mean positive_tells or negative_tells, from the
-    uniforms `u` (one each; None when tells_need_draws is False). An initial
-    complainer tells at least once (docs/model.md, section 9.5)."""
+    steps, in retell mode a draw with mean positive_tells or negative_tells (or `mean`,
+    one per sharer in a batch of parameter points), from the uniforms `u` (one each;
+    None when tells_need_draws is False). An initial complainer tells at least once
+    (docs/model.md, section 9.5)."""
     if wom.mode == "cascade":
         return np.full(size, wom.active_steps, dtype=np.int32)
-    tells = tells_from_uniform(u, size, wom.positive_tells if valence > 0 else wom.negative_tells,
-                               wom.tells_distribution)
+    if mean is None:
+        mean = wom.positive_tells if valence > 0 else wom.negative_tells
+    tells = tells_from_uniform(u, size, mean, wom.tells_distribution)
     return np.maximum(tells, 1) if complainer else tells
 
 

@@ -98,10 +98,16 @@ class NumpyEngine:
         return metrics.hold(self._counters(rngs, kols, on_step), self.sc.scenario.steps)
 
     def _counters(self, rngs: list[np.random.Generator], kols: list[Any] | None,
-                  on_step: Callable[[int], None] | None) -> np.ndarray:
+                  on_step: Callable[[int], None] | None, params: dict[str, Any] | None = None) -> np.ndarray:
         """batch_counters up to the step after which nothing could change in any
-        replicate (metrics.hold and metrics.table give the held steps)."""
+        replicate (metrics.hold and metrics.table give the held steps). `params`: keys
+        of replicate.VARYING with one value per replicate (the general rules only)."""
         kl = [self.kols] * len(rngs) if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
+        if params:
+            if self.sc.wom.mode == "bass" or self.fast_ic:
+                raise ValueError("parameters can differ between replicates only on the general rules "
+                                 "(not Bass mode, not the IC kernel)")
+            return self._run(Batch(self, Draws(rngs), kl, params=params), on_step)
         if self.sc.wom.mode == "bass":  # Bass: one at a time (cheap; mean-field or a sparse neighbour sum)
             return np.stack([run_bass(self, g, on_step, k) for g, k in zip(rngs, kl)])
         draws = Draws(rngs)
@@ -137,12 +143,16 @@ class NumpyEngine:
         return out[0] if isinstance(batch, Replicate) else out
 
     def run_batch(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
-                  on_step: Callable[[int], None] | None = None, out: np.ndarray | None = None) -> np.ndarray:
+                  on_step: Callable[[int], None] | None = None, out: np.ndarray | None = None,
+                  params: dict[str, Any] | None = None) -> np.ndarray:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
         one vectorized batch (kols[b]: replicate b's KOLs, default the engine's), written
-        into `out` when given. `on_step(t)` is called after step t of the whole batch."""
+        into `out` when given. `on_step(t)` is called after step t of the whole batch.
+        `params`: replicate b runs with params[key][b] for each key of replicate.VARYING
+        given (a batch of parameter points; each replicate's numbers as if run alone
+        with that value)."""
         kl = [self.kols] * len(rngs) if kols is None else kols
-        return metrics.table(self._counters(rngs, kols, on_step), self.funnel, self.sc.economics,
+        return metrics.table(self._counters(rngs, kols, on_step, params), self.funnel, self.sc.economics,
                              self.spend(kl), self.sc.response, steps=self.sc.scenario.steps, out=out)
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,

@@ -37,6 +37,7 @@ sharers who take a turn in telling (the teach recorder uses it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
@@ -164,6 +165,39 @@ class _Plans:
         self.used = keep.size
 
 
+#: the scenario keys that may differ between the replicates of one batch (a batch of
+#: parameter points: the fit's proposals, `Batch(..., params=)`); each is read per agent
+#: row from its replicate's value, and a replicate draws exactly what it would alone
+VARYING = ("wom.p_external", "wom.p_negative_experience", "wom.reject_per_negative", "wom.rejecter_shares",
+           "wom.positive_tells", "wom.negative_tells", "wom.share_prob", "wom.share_prob_negative",
+           "funnel.positive_boost")
+
+
+def _per_replicate(params: dict[str, Any], key: str, default: float, B: int) -> float | np.ndarray:
+    """A parameter of a batch: one number when every replicate has the same (the
+    scenario's when not given), else one per replicate, (B,)."""
+    v = params.get(key)
+    if v is None:
+        return float(default)
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    if v.size != B:
+        raise ValueError(f"{key}: {v.size} values for a batch of {B} replicates")
+    return float(v[0]) if bool((v == v[0]).all()) else v
+
+
+def _share_probabilities(wom: Any, params: dict[str, Any], B: int) -> dict[int, float | np.ndarray]:
+    """rules.share_probability for each valence: one number, or one per replicate when
+    the batch's points differ in share_prob or share_prob_negative (the rule applied to
+    each replicate's own values)."""
+    if "wom.share_prob" not in params and "wom.share_prob_negative" not in params:
+        return {v: rules.share_probability(wom, v) for v in (1, -1)}
+    sp = np.broadcast_to(np.asarray(params.get("wom.share_prob", wom.share_prob), dtype=np.float64), (B,))
+    spn = params.get("wom.share_prob_negative", wom.share_prob_negative)
+    spn_b = [None] * B if spn is None else np.broadcast_to(np.asarray(spn, dtype=np.float64), (B,)).tolist()
+    views = [SimpleNamespace(share_prob=a, share_prob_negative=b) for a, b in zip(sp.tolist(), spn_b)]
+    return {v: _per_replicate({"p": [rules.share_probability(x, v) for x in views]}, "p", 0.0, B) for v in (1, -1)}
+
+
 #: a step that never comes (an advance of probability 0)
 NEVER = np.iinfo(np.int32).max
 
@@ -209,7 +243,9 @@ class Batch:
     """The state of B replicates and the step rules that change it."""
 
     def __init__(self, eng: Shared, draws: Draws, kols: list[np.ndarray] | None = None,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, params: dict[str, Any] | None = None) -> None:
+        """`params`: values of keys of VARYING per replicate (B each), for a batch of
+        parameter points; the scenario's values otherwise."""
         B, n = draws.B, eng.n
         assert observer is None or B == 1, "an observer watches a batch of one"
         self.e, self.g, self.f, self.draws = eng, eng.g, eng.funnel, draws
@@ -224,6 +260,21 @@ class Batch:
         self.observer = observer
         sc = eng.sc
         self.wom, self.resp = sc.wom, sc.response
+        params = dict(params or {})
+        unknown = sorted(set(params) - set(VARYING))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} cannot differ between the replicates of a batch")
+        # the parameters VARYING names: a number, or one per replicate (read with _at)
+        self.p_external = _per_replicate(params, "wom.p_external", sc.wom.p_external, B)
+        self.p_negative_experience = _per_replicate(params, "wom.p_negative_experience",
+                                                    sc.wom.p_negative_experience, B)
+        self.reject_per_negative = _per_replicate(params, "wom.reject_per_negative", sc.wom.reject_per_negative, B)
+        self.rejecter_shares = _per_replicate(params, "wom.rejecter_shares", sc.wom.rejecter_shares, B)
+        self.positive_boost = _per_replicate(params, "funnel.positive_boost", self.f.positive_boost, B)
+        # retellings' means by valence (rules.new_tells_from) and who shares (rules.share_probability)
+        self.tells_mean = {1: _per_replicate(params, "wom.positive_tells", sc.wom.positive_tells, B),
+                           -1: _per_replicate(params, "wom.negative_tells", sc.wom.negative_tells, B)}
+        self.share = _share_probabilities(sc.wom, params, B)
         self.cascade = sc.wom.mode == "cascade"
         f, N = self.f, self.N
         self.t = 0
@@ -298,6 +349,33 @@ class Batch:
         """One uniform per agent of `idx`, from its replicate's stream."""
         return self.draws.uniform_for(self.rep_of(idx), idx.size)
 
+    def _at(self, value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
+        """A parameter's value for agent rows `idx`: the one number, or each row's
+        replicate's (a batch of parameter points)."""
+        return value if isinstance(value, float) else value[idx >> self.shift]
+
+    def coin_each(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+        """coin with a parameter of the batch (_at): a replicate whose probability is 1
+        or more keeps its agents without a draw, as it would alone."""
+        if isinstance(p, float) or idx.size == 0:
+            return self.coin(idx, p)
+        return np.compress(self._chances(idx, p), idx)
+
+    def _chances(self, idx: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Whether the event of each row's replicate's probability p (one per replicate)
+        happens to it: no draw where p >= 1, one uniform each elsewhere."""
+        pe = p[idx >> self.shift]
+        keep = pe >= 1
+        draw = np.flatnonzero(~keep)
+        keep[draw] = self.uniform(idx[draw]) < pe[draw]
+        return keep
+
+    def _tells_mean(self, valence: int, idx: np.ndarray) -> float | np.ndarray | None:
+        """The retellings' mean for new sharers `idx` of one valence when the batch's
+        points differ in it (one per sharer), else None (the scenario's)."""
+        m = self.tells_mean[valence]
+        return None if np.ndim(m) == 0 else self._at(m, idx)
+
     def coin(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
         """The agents of `idx` for whom an event of probability p happens."""
         if idx.size == 0:
@@ -347,7 +425,8 @@ class Batch:
         if tells is None:
             assert np.ndim(valence) == 0, "tells are drawn for one valence at a time"
             u = self.uniform(idx) if rules.tells_need_draws(self.wom) else None
-            tells = rules.new_tells_from(u, self.wom, int(valence), idx.size, complainer=complainer)
+            tells = rules.new_tells_from(u, self.wom, int(valence), idx.size, complainer=complainer,
+                                         mean=self._tells_mean(int(valence), idx))
         if self.plans is not None:  # it will tell this many distinct followers; drawn at telling time
             tells = rules.telling_plan_size(tells, self.e.out_degree[self.local(idx)]).astype(np.int32)
             self.plans.unplanned.append(idx)
@@ -459,7 +538,7 @@ class Batch:
     def _receive(self) -> np.ndarray:
         """Exposure and persuasion by the messages of last step, judged against the
         hearers' state now (docs/model.md 9.1). Returns new funnel entrants."""
-        f, w, ib = self.f, self.wom, self.inbox
+        f, ib = self.f, self.inbox
         self.inbox = Inbox.empty()
         ids = ib.ids
         if ids.size == 0:
@@ -469,8 +548,10 @@ class Batch:
         if got_neg.any():
             self.mark_heard_neg(np.compress(got_neg, ids))
         st = self.stage[ids]
-        if f.positive_boost > 0 and not f.is_contagion:  # in the funnel since before this step, and lifted
+        if np.any(self.positive_boost > 0) and not f.is_contagion:  # in the funnel since before this step, and lifted
             lift = (ib.pos > 0) & (st >= 1) & (st <= f.n_pre) & self.e.message_by_code[st]
+            if np.ndim(self.positive_boost):  # (not in a replicate without the boost)
+                lift &= self._at(self.positive_boost, ids) > 0
             self._lifted = np.compress(lift, ids)
         if f.is_contagion:
             # hearing is deciding: negative wins if both arrive in one step
@@ -478,7 +559,7 @@ class Batch:
             rej = ids[free & got_neg]
             adopt = ids[free & ~got_neg & (ib.pos > 0)]
             self.move(rej, f.REJECTED)
-            sharers = self.coin(rej, rules.share_probability(w, -1))
+            sharers = self.coin_each(rej, self.share[-1])
             self.make_sharers(sharers, -1, now=f.realtime_share)
             self._adopt(adopt, positive=True)
             return _empty()
@@ -486,13 +567,16 @@ class Batch:
         entering = np.compress(st == f.UNAWARE, ids)
         self.move(entering, 1)
         # each negative message rejects a not-yet-buying agent with reject_per_negative
-        if got_neg.any() and w.reject_per_negative > 0:
+        r = self.reject_per_negative
+        if got_neg.any() and np.any(r > 0):
             st = self.stage[ids]
             cand = got_neg & (st <= f.n_pre) & (st >= 1)
+            if np.ndim(r):  # (no draws in a replicate that never rejects)
+                cand &= self._at(r, ids) > 0
             c_ids, c_k = np.compress(cand, ids), np.compress(cand, ib.neg)
-            rej = self.coin(c_ids, rules.rejection_probability(c_k, w.reject_per_negative))
+            rej = self.coin(c_ids, rules.rejection_probability(c_k, self._at(r, c_ids)))
             self.move(rej, f.REJECTED)
-            tellers = self.coin(rej, w.rejecter_shares)
+            tellers = self.coin_each(rej, self.rejecter_shares)
             self.make_sharers(tellers, -1, now=f.realtime_share)
         # positive messages boost this step's advance (read in _progress)
         self.kpos[ids] = ib.pos
@@ -504,8 +588,8 @@ class Batch:
 
         Only the hits are drawn (geometric gaps over each replicate's n agents); those
         not unaware are dropped."""
-        p = self.wom.p_external
-        if p <= 0:
+        p = self.p_external
+        if not np.any(p > 0):
             return _empty()
         pos, rep = gap_positions(self.draws, np.full(self.B, self.n, dtype=np.int64), p)
         hit = pos + (rep << self.shift) if self.B > 1 else pos
@@ -550,9 +634,11 @@ class Batch:
                 lifted, sl = np.compress(ok, lifted), np.compress(ok, sl)
             if due.size:  # the lifted are decided by their own coin below
                 own = (self.kpos[due] > 0) & e.message_by_code[s]
+                if np.ndim(self.positive_boost):  # (a replicate without the boost lifts nobody)
+                    own &= self._at(self.positive_boost, due) > 0
                 if own.any():
                     due, s = np.compress(~own, due), np.compress(~own, s)
-            adv = rules.message_lift(self._p_adv(lifted, sl), self.kpos[lifted], f.positive_boost)
+            adv = rules.message_lift(self._p_adv(lifted, sl), self.kpos[lifted], self._at(self.positive_boost, lifted))
             new_l = sl + (self.uniform(lifted) < adv).view(np.int8)
             if f.skip > 0:  # SICAS: a jump from Sense straight to Action
                 first = np.flatnonzero(sl == 1)
@@ -639,18 +725,21 @@ class Batch:
         if positive:
             neg = np.zeros(idx.size, dtype=bool)
         else:
-            neg = self.uniform(idx) < w.p_negative_experience
+            neg = self.uniform(idx) < self._at(self.p_negative_experience, idx)
         self.experience[idx] = np.where(neg, -1, 1)
         codes = np.full(idx.size, f.ACTION, dtype=np.int8)
         # who shares, and their tells, by valence; then the plans of all of them at once
         parts: list[tuple[np.ndarray, int, np.ndarray]] = []
         for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
-            sp = rules.share_probability(w, valence)
-            if sp < 1 and rows.size:
+            sp = self.share[valence]
+            if not isinstance(sp, float):  # one per replicate (no coin where it is 1)
+                rows = np.compress(self._chances(idx[rows], sp), rows) if rows.size else rows
+            elif sp < 1 and rows.size:
                 rows = np.compress(self.uniform(idx[rows]) < sp, rows)
             if rows.size:
                 u = self.uniform(idx[rows]) if rules.tells_need_draws(w) else None
-                parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size)))
+                parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size,
+                                                                  mean=self._tells_mean(valence, idx[rows]))))
         if parts:
             rows = np.concatenate([p[0] for p in parts])
             told = self.make_sharers(idx[rows], np.concatenate([np.full(p[0].size, p[1], np.int8) for p in parts]),
@@ -858,7 +947,7 @@ class Batch:
         in flight, no sharers, nobody in the funnel, no advertising, no response
         scheduled. (A quiet replicate in a busy batch steps on, drawing nothing.)"""
         return (self.inbox.ids.size == 0 and self.tellers.size == 0 and self.pending.size == 0
-                and not self.counts[:, 1:self.f.n_pre + 1].any() and self.wom.p_external <= 0
+                and not self.counts[:, 1:self.f.n_pre + 1].any() and not np.any(self.p_external > 0)
                 and all(p.idle() for p in self.policies)
                 and (self.t >= 1 or self.kols.size == 0))
 
