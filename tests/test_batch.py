@@ -268,3 +268,20 @@ def test_a_parameter_batch_refuses_what_it_cannot_vary():
         eng.run_batch([stream(1, 2, 0), stream(1, 2, 1)], params={"wom.transmissibility": np.array([0.1, 0.2])})
     with pytest.raises(ValueError, match="3 values for a batch of 2"):
         eng.run_batch([stream(1, 2, 0), stream(1, 2, 1)], params={"wom.p_external": np.array([0.1, 0.2, 0.3])})
+
+
+@pytest.mark.parametrize("dist", ["poisson", "geometric", "fixed"])
+def test_retellings_with_a_mean_per_sharer_are_each_means_own(dist):
+    """rules.tells_from_uniform with one mean per sharer (a batch of parameter points)
+    gives each sharer what its mean alone gives, for 300 distinct means (0 and the
+    extreme uniforms included)."""
+    from wom_sim.model.rules import tells_from_uniform
+    rng = np.random.default_rng(4)
+    means = np.concatenate([[0.0, 0.5, 1.0, 40.0], rng.uniform(0, 25, 296)])
+    each = np.repeat(means, 20)
+    u = rng.random(each.size)
+    u[:3] = [0.0, 1 - 2 ** -53, 0.5]
+    got = tells_from_uniform(u, each.size, each, dist)
+    alone = np.concatenate([tells_from_uniform(u[i * 20:(i + 1) * 20], 20, m, dist) for i, m in enumerate(means)])
+    np.testing.assert_array_equal(got, alone)
+    assert got.dtype == np.int32

@@ -96,7 +96,7 @@ def tells_need_draws(wom: Any) -> bool:
     return wom.mode != "cascade" and wom.tells_distribution != "fixed"
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=4096)  # (a batch of parameter points asks for one per point, every step)
 def _poisson_cdf(mean: float) -> np.ndarray:
     """P(X <= k) for k = 0, 1, ... until the tail is below 2^-53 (float64 resolution)."""
     if mean <= 0:
@@ -118,12 +118,7 @@ def tells_from_uniform(u: np.ndarray | None, size: int, mean: float | np.ndarray
     if size == 0:
         return np.zeros(0, dtype=np.int32)
     if np.ndim(mean):
-        means = np.asarray(mean, dtype=np.float64)
-        out = np.empty(size, dtype=np.int32)
-        for m in np.unique(means).tolist():  # (one pass per distinct mean: a batch's points)
-            at = np.flatnonzero(means == m)
-            out[at] = tells_from_uniform(None if u is None else u[at], at.size, m, dist)
-        return out
+        return _tells_each(u, np.asarray(mean, dtype=np.float64), dist)
     mean = float(mean)
     if dist == "fixed":
         return np.full(size, int(round(mean)), dtype=np.int32)
@@ -139,6 +134,41 @@ def tells_from_uniform(u: np.ndarray | None, size: int, mean: float | np.ndarray
     # P(X > k) = (1-q)^k: X = 1 + floor(log(1-u) / log(1-q)), capped far in the tail
     x = np.floor(np.log1p(-u) / math.log1p(-q)) + 1
     return np.minimum(x, 1e9).astype(np.int32)
+
+
+def _tells_each(u: np.ndarray | None, means: np.ndarray, dist: str) -> np.ndarray:
+    """tells_from_uniform with a mean per sharer, vectorized over the distinct means
+    (a batch's points): for each sharer the very number its mean alone gives (the same
+    table, the same comparisons, the same float operations)."""
+    uniq, inv = np.unique(means, return_inverse=True)
+    if dist == "fixed":
+        return np.array([int(round(m)) for m in uniq.tolist()], dtype=np.int32)[inv]
+    assert u is not None and u.size == means.size
+    if dist == "poisson":
+        # np.searchsorted(cdf, u, side="right") of each sharer's own table, as one
+        # binary search over the tables stacked (the count of entries <= u)
+        tables = [_poisson_cdf(m) for m in uniq.tolist()]
+        size = np.array([t.size for t in tables], dtype=np.int64)
+        flat = np.concatenate(tables)
+        start = (np.cumsum(size) - size)[inv]
+        lo, hi = np.zeros(u.size, dtype=np.int64), size[inv]
+        while True:
+            live = np.flatnonzero(lo < hi)
+            if live.size == 0:
+                break
+            mid = (lo[live] + hi[live]) >> 1
+            right = flat[start[live] + mid] <= u[live]
+            lo[live] = np.where(right, mid + 1, lo[live])
+            hi[live] = np.where(right, hi[live], mid)
+        return np.minimum(lo, size[inv] - 1).astype(np.int32)
+    # geometric, as tells_from_uniform: 0 at mean <= 0, 1 when q >= 1, else by inversion
+    q = [min(1.0, 1.0 / max(m, 1.0)) for m in uniq.tolist()]
+    denom = np.array([math.log1p(-x) if x < 1.0 else -1.0 for x in q])
+    x = np.floor(np.log1p(-u) / denom[inv]) + 1
+    out = np.minimum(x, 1e9).astype(np.int32)
+    out[(np.array(q) >= 1.0)[inv]] = 1
+    out[(uniq <= 0)[inv]] = 0
+    return out
 
 
 def draw_tells(rng: np.random.Generator, size: int, mean: float, dist: str) -> np.ndarray:

@@ -316,8 +316,10 @@ def _check_sweep(sc: Scenario, source: str) -> None:
 
 def apply_point(base: dict, combo: dict[str, Any]) -> dict:
     """A sweep point: the resolved scenario `base` with dotted keys set from `combo`.
-    A point of another graph kind keeps only the graph keys that kind takes."""
-    raw = copy.deepcopy(base)
+    A point of another graph kind keeps only the graph keys that kind takes. Each section
+    is a new dict; values inside (lists) are shared with `base`, which validation only
+    reads (a deep copy cost a fit a sixth of its time)."""
+    raw = {sec: dict(body) if isinstance(body, dict) else body for sec, body in base.items()}
     for key, value in combo.items():
         sec, k = key.split(".")
         raw[sec][k] = value
