@@ -285,3 +285,21 @@ def test_retellings_with_a_mean_per_sharer_are_each_means_own(dist):
     alone = np.concatenate([tells_from_uniform(u[i * 20:(i + 1) * 20], 20, m, dist) for i, m in enumerate(means)])
     np.testing.assert_array_equal(got, alone)
     assert got.dtype == np.int32
+
+
+def test_a_batch_whose_points_agree_runs_their_value_not_the_scenarios():
+    """params with one value for every replicate (collapsed to a number) still replace
+    the engine's scenario value, key by key."""
+    from wom_sim.engines import NumpyEngine
+    sc = _scenario("aisas_full")
+    graph = make_graph(sc)
+    _, plan = prepare(sc, graph)
+    kols = plan.fixed
+    same = {"wom.p_external": 0.02, "wom.p_negative_experience": 0.3, "wom.reject_per_negative": 0.6,
+            "wom.rejecter_shares": 0.9, "wom.positive_tells": 2.0, "wom.negative_tells": 4.0, "wom.share_prob": 0.7,
+            "wom.share_prob_negative": 0.4, "funnel.positive_boost": 0.5}
+    got = NumpyEngine(graph, sc, kols).run_batch([stream(5, 2, r) for r in (0, 1)], [kols, kols],
+                                                 params={k: np.full(2, v) for k, v in same.items()})
+    point = _scenario("aisas_full", *[f"{k}={v}" for k, v in same.items()])
+    np.testing.assert_array_equal(got, NumpyEngine(graph, point, kols).run_batch([stream(5, 2, r) for r in (0, 1)],
+                                                                                [kols, kols]))

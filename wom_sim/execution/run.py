@@ -237,9 +237,9 @@ def run_replicates(scenario: Scenario | dict, reps: list[int], kols: np.ndarray 
     return series, eng, plan
 
 
-def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[np.ndarray, list[str]]:
+def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[list[np.ndarray], list[str]]:
     """Replicate reps[i] of scenario i, for each i (the fit's proposals: one run of each
-    parameter point): (len(scenarios), steps + 1, metrics) and the metric names.
+    parameter point): one table (steps + 1, metrics) per point, and the metric names.
 
     Points that differ only in keys of replicate.VARYING and run on the general rules
     of the NumPy core run together, as batches of parameter points (each replicate with
@@ -248,14 +248,14 @@ def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[np.ndarray, 
     groups: dict[str, list[int]] = {}
     for i, sc in enumerate(scenarios):
         groups.setdefault(_point_group(sc), []).append(i)
-    out: np.ndarray | None = None
+    out: list[np.ndarray] = [np.zeros(0)] * len(scenarios)
     names: list[str] = []
     for members in groups.values():
         sc = scenarios[members[0]]
         if len(members) == 1 or not _varies_in_batch(sc):
             for i in members:
                 series, eng, _ = run_replicates(scenarios[i], [reps[i]])
-                out, names = _place(out, series, [i], len(scenarios)), eng.metrics
+                out[i], names = series[0], eng.metrics
             continue
         graph, plan = _PROCESS_CACHE.graph(sc), _PROCESS_CACHE.plan(sc)
         engine = make_engine(sc, graph)
@@ -267,8 +267,9 @@ def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[np.ndarray, 
                       for key in VARYING if _value(sc, key) is not None}  # (None in all points of a group)
             table = engine.run_batch(streams(sc.scenario.seed, (2,), [reps[i] for i in part]),
                                      [plan.for_replicate(reps[i]) for i in part], params=params)
-            out, names = _place(out, table, part, len(scenarios)), engine.metrics
-    assert out is not None
+            for j, i in enumerate(part):
+                out[i] = table[j]
+            names = engine.metrics
     return out, names
 
 
@@ -294,14 +295,6 @@ def _value(sc: Scenario, key: str) -> float | None:
     section, name = key.split(".")
     v = getattr(getattr(sc, section), name)
     return None if v is None else float(v)
-
-
-def _place(out: np.ndarray | None, tables: np.ndarray, rows: list[int], total: int) -> np.ndarray:
-    """Tables (len(rows), steps + 1, metrics) into rows `rows` of the points' results."""
-    if out is None:
-        out = np.empty((total,) + tables.shape[1:], dtype=np.float64)
-    out[rows] = tables
-    return out
 
 
 def run_unit(scenario_dict: dict, reps: list[int], kols: np.ndarray | None = None) -> dict[str, Any]:

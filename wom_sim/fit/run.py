@@ -56,9 +56,9 @@ def simulate_unit(base: dict, keys: list[str], values: list[list[Any]], reps: li
     keys = values[i] as replicate reps[i], for each i; the `metrics` at `steps` (all
     steps when None): (len(reps), len(metrics), len(steps))."""
     scenarios = [validate_dict(apply_point(base, dict(zip(keys, vals))), "<fit>") for vals in values]
-    series, names = run_points(scenarios, reps)  # points of one model in batches (their numbers as alone)
-    x = series[:, :, [names.index(m) for m in metrics]].transpose(0, 2, 1)
-    return x if steps is None else x[:, :, steps]
+    tables, names = run_points(scenarios, reps)  # points of one model in batches (their numbers as alone)
+    idx = [names.index(m) for m in metrics]
+    return np.stack([t[:, idx].T if steps is None else t[:, idx].T[:, steps] for t in tables])
 
 
 class Simulator:

@@ -370,12 +370,6 @@ class Batch:
         keep[draw] = self.uniform(idx[draw]) < pe[draw]
         return keep
 
-    def _tells_mean(self, valence: int, idx: np.ndarray) -> float | np.ndarray | None:
-        """The retellings' mean for new sharers `idx` of one valence when the batch's
-        points differ in it (one per sharer), else None (the scenario's)."""
-        m = self.tells_mean[valence]
-        return None if np.ndim(m) == 0 else self._at(m, idx)
-
     def coin(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
         """The agents of `idx` for whom an event of probability p happens."""
         if idx.size == 0:
@@ -426,7 +420,7 @@ class Batch:
             assert np.ndim(valence) == 0, "tells are drawn for one valence at a time"
             u = self.uniform(idx) if rules.tells_need_draws(self.wom) else None
             tells = rules.new_tells_from(u, self.wom, int(valence), idx.size, complainer=complainer,
-                                         mean=self._tells_mean(int(valence), idx))
+                                         mean=self._at(self.tells_mean[int(valence)], idx))
         if self.plans is not None:  # it will tell this many distinct followers; drawn at telling time
             tells = rules.telling_plan_size(tells, self.e.out_degree[self.local(idx)]).astype(np.int32)
             self.plans.unplanned.append(idx)
@@ -739,7 +733,7 @@ class Batch:
             if rows.size:
                 u = self.uniform(idx[rows]) if rules.tells_need_draws(w) else None
                 parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size,
-                                                                  mean=self._tells_mean(valence, idx[rows]))))
+                                                                  mean=self._at(self.tells_mean[valence], idx[rows]))))
         if parts:
             rows = np.concatenate([p[0] for p in parts])
             told = self.make_sharers(idx[rows], np.concatenate([np.full(p[0].size, p[1], np.int8) for p in parts]),
