@@ -179,14 +179,14 @@ def fit_run(points: int, solo: int) -> dict:
     t0 = time.perf_counter()
     batched = simulate_unit(base, keys, vals, list(range(points)), metrics, None)
     t_batched = (time.perf_counter() - t0) / points
-    keep = run_mod._varies_in_batch
-    run_mod._varies_in_batch = lambda sc: False  # type: ignore[assignment]  # one point at a time
+    keep = run_mod._batch_keys
+    run_mod._batch_keys = lambda sc: ()  # type: ignore[assignment]  # one point at a time
     try:
         t0 = time.perf_counter()
         alone = simulate_unit(base, keys, vals[:solo], list(range(solo)), metrics, None)
         t_alone = (time.perf_counter() - t0) / solo
     finally:
-        run_mod._varies_in_batch = keep  # type: ignore[assignment]
+        run_mod._batch_keys = keep  # type: ignore[assignment]
     same = bool(np.array_equal(alone, batched[:solo]))
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:

@@ -303,3 +303,46 @@ def test_a_batch_whose_points_agree_runs_their_value_not_the_scenarios():
     point = _scenario("aisas_full", *[f"{k}={v}" for k, v in same.items()])
     np.testing.assert_array_equal(got, NumpyEngine(graph, point, kols).run_batch([stream(5, 2, r) for r in (0, 1)],
                                                                                 [kols, kols]))
+
+
+IC_POINTS = {"wom.transmissibility": [0.15, 0.0, 0.3, 1.0, 0.15, 0.00005],
+             "seeding.kol_reach": [0.3, 0.5, 0.0, 0.3, 1.0, 0.2],
+             "wom.share_prob": [1.0, 0.6, 0.0, 0.5, 1.0, 0.9]}
+
+
+@pytest.mark.parametrize("sets", [(), ("funnel.realtime_share=false",)])
+def test_an_ic_batch_of_parameter_points_gives_each_point_its_own_numbers(sets):
+    """The IC kernel's keys (ic.IC_VARYING) per replicate: each point as alone (0 and 1
+    draw nothing, float64 gaps below 1e-4), with sharing now or a step later."""
+    from wom_sim.engines.numpy.ic import IC_VARYING
+    assert set(IC_POINTS) == set(IC_VARYING)
+    together = _points_alone_and_together("ic_kernel", IC_POINTS, *sets)
+    assert np.unique(together[:, -1, 0]).size > 2, "the points differ"
+
+
+def test_run_points_batches_each_engine_path_with_its_own_keys(monkeypatch):
+    """execution.run.run_points: IC points that differ in transmissibility share a
+    batch of the kernel; general-rule points that differ in p_external share one; a
+    point that differs elsewhere runs alone; every point's table is its own (all with
+    no funnel: one list of metric names)."""
+    from wom_sim.engines import NumpyEngine
+    from wom_sim.execution.run import run_points, run_replicates
+    batches: list[int] = []
+    plain = NumpyEngine.run_batch
+
+    def spy(self, rngs, *a, params=None, **k):
+        if params:
+            batches.append(len(rngs))
+        return plain(self, rngs, *a, params=params, **k)
+    monkeypatch.setattr(NumpyEngine, "run_batch", spy)
+    ic = [_scenario("ic_kernel", f"wom.transmissibility={p}") for p in (0.1, 0.2, 0.3)]
+    general = [_scenario("contagion_retell", f"wom.p_external={p}") for p in (0.01, 0.02)]
+    apart = [_scenario("contagion_retell", "wom.p_external=0.01", "wom.tells_per_step=3")]
+    scenarios = ic + general + apart
+    reps = [4, 1, 9, 2, 7, 3]
+    tables, names = run_points(scenarios, reps)
+    assert sorted(batches) == [2, 3]
+    for sc, r, table in zip(scenarios, reps, tables):
+        alone, eng, _ = run_replicates(sc, [r])
+        np.testing.assert_array_equal(table, alone[0])
+        assert names == eng.metrics

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..engines import Engine, NumpyEngine, check_agent_engine_size, make_engine
-from ..engines.numpy.ic import ic_ineligible
+from ..engines.numpy.ic import IC_VARYING, ic_ineligible
 from ..engines.numpy.replicate import VARYING
 from ..errors import GraphInputError, ScenarioError
 from ..graphs.build import build_graph
@@ -241,18 +241,23 @@ def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[list[np.ndar
     """Replicate reps[i] of scenario i, for each i (the fit's proposals: one run of each
     parameter point): one table (steps + 1, metrics) per point, and the metric names.
 
-    Points that differ only in keys of replicate.VARYING and run on the general rules
-    of the NumPy core run together, as batches of parameter points (each replicate with
-    its own values); the others one at a time. Either way a point's numbers are those of
+    Points of the NumPy core that differ only in keys their engine path can vary within a
+    batch (replicate.VARYING on the general rules, ic.IC_VARYING on the IC kernel) run
+    together, as batches of parameter points (each replicate with its own values); the
+    others (Bass mode, Mesa) one at a time. Either way a point's numbers are those of
     `run_replicates(scenario, [rep])`: the batch of a point does not change them."""
     groups: dict[str, list[int]] = {}
+    varying: dict[str, tuple[str, ...]] = {}
     for i, sc in enumerate(scenarios):
-        groups.setdefault(_point_group(sc), []).append(i)
+        keys = _batch_keys(sc)
+        key = _point_group(sc, keys)
+        groups.setdefault(key, []).append(i)
+        varying[key] = keys
     out: list[np.ndarray] = [np.zeros(0)] * len(scenarios)
     names: list[str] = []
-    for members in groups.values():
+    for key, members in groups.items():
         sc = scenarios[members[0]]
-        if len(members) == 1 or not _varies_in_batch(sc):
+        if len(members) == 1 or not varying[key]:
             for i in members:
                 series, eng, _ = run_replicates(scenarios[i], [reps[i]])
                 out[i], names = series[0], eng.metrics
@@ -263,8 +268,8 @@ def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[list[np.ndar
         B = numpy_batch(sc, graph.n, graph.n_arcs, len(members))
         for a in range(0, len(members), B):
             part = members[a:a + B]
-            params = {key: np.array([_value(scenarios[i], key) for i in part], dtype=np.float64)
-                      for key in VARYING if _value(sc, key) is not None}  # (None in all points of a group)
+            params = {k: np.array([_value(scenarios[i], k) for i in part], dtype=np.float64)
+                      for k in varying[key] if _value(sc, k) is not None}  # (None in all points of a group)
             table = engine.run_batch(streams(sc.scenario.seed, (2,), [reps[i] for i in part]),
                                      [plan.for_replicate(reps[i]) for i in part], params=params)
             for j, i in enumerate(part):
@@ -273,22 +278,26 @@ def run_points(scenarios: list[Scenario], reps: list[int]) -> tuple[list[np.ndar
     return out, names
 
 
-def _varies_in_batch(sc: Scenario) -> bool:
-    """Whether points of this scenario can differ in the keys of VARYING within a batch:
-    the NumPy core's general rules (not Mesa, Bass mode or, by the scenario, the IC kernel)."""
-    return sc.scenario.engine != "mesa" and sc.wom.mode != "bass" and ic_ineligible(sc) is not None
+def _batch_keys(sc: Scenario) -> tuple[str, ...]:
+    """The keys in which points of this scenario may differ within one batch: those of
+    the engine path the point takes (the IC kernel's or the general rules'; none for
+    Mesa and Bass mode, which run one replicate at a time)."""
+    if sc.scenario.engine == "mesa" or sc.wom.mode == "bass":
+        return ()
+    if ic_ineligible(sc) is not None:  # the scenario alone rules the kernel out
+        return VARYING
+    return IC_VARYING if ic_ineligible(sc, _PROCESS_CACHE.graph(sc)) is None else VARYING
 
 
-def _point_group(sc: Scenario) -> str:
-    """The points that may share a batch have the same key: the scenario without the
-    keys of VARYING where they can vary in a batch, the whole scenario elsewhere."""
+def _point_group(sc: Scenario, keys: tuple[str, ...]) -> str:
+    """The points that may share a batch have the same key: the scenario with the
+    values of `keys` (its path's, named in the key) left out."""
     d = sc.to_dict()
-    if _varies_in_batch(sc):
-        for key in VARYING:  # any number (an unset optional key stays apart)
-            section, name = key.split(".")
-            if d.get(section, {}).get(name) is not None:
-                d[section][name] = "a number"
-    return json.dumps(d, sort_keys=True, default=str)
+    for key in keys:  # any number (an unset optional key stays apart)
+        section, name = key.split(".")
+        if d.get(section, {}).get(name) is not None:
+            d[section][name] = "a number"
+    return json.dumps([keys, d], sort_keys=True, default=str)
 
 
 def _value(sc: Scenario, key: str) -> float | None:

@@ -101,21 +101,19 @@ class NumpyEngine:
                   on_step: Callable[[int], None] | None, params: dict[str, Any] | None = None) -> np.ndarray:
         """batch_counters up to the step after which nothing could change in any
         replicate (metrics.hold and metrics.table give the held steps). `params`: keys
-        of replicate.VARYING with one value per replicate (the general rules only)."""
+        of replicate.VARYING (the general rules) or ic.IC_VARYING (the IC kernel) with one
+        value per replicate."""
         kl = [self.kols] * len(rngs) if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
-        if params:
-            if self.sc.wom.mode == "bass" or self.fast_ic:
-                raise ValueError("parameters can differ between replicates only on the general rules "
-                                 "(not Bass mode, not the IC kernel)")
-            return self._run(Batch(self, Draws(rngs), kl, params=params), on_step)
         if self.sc.wom.mode == "bass":  # Bass: one at a time (cheap; mean-field or a sparse neighbour sum)
+            if params:
+                raise ValueError("parameters cannot differ between the replicates of a batch in Bass mode")
             return np.stack([run_bass(self, g, on_step, k) for g, k in zip(rngs, kl)])
         draws = Draws(rngs)
         if self.fast_ic:
             if self._ic is None:
                 self._ic = ICKernel(self)
-            return self._ic.run(draws, kl, on_step)
-        return self._run(Batch(self, draws, kl), on_step)
+            return self._ic.run(draws, kl, on_step, params)
+        return self._run(Batch(self, draws, kl, params=params), on_step)
 
     def _run(self, batch: Batch, on_step: Callable[[int], None] | None) -> np.ndarray:
         """The counters of a batch (or one Replicate), step by step, up to the step after
@@ -148,9 +146,9 @@ class NumpyEngine:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
         one vectorized batch (kols[b]: replicate b's KOLs, default the engine's), written
         into `out` when given. `on_step(t)` is called after step t of the whole batch.
-        `params`: replicate b runs with params[key][b] for each key of replicate.VARYING
-        given (a batch of parameter points; each replicate's numbers as if run alone
-        with that value)."""
+        `params`: replicate b runs with params[key][b] for each key given of
+        replicate.VARYING, or ic.IC_VARYING on the IC kernel (a batch of parameter points;
+        each replicate's numbers as if run alone with its values)."""
         kl = [self.kols] * len(rngs) if kols is None else kols
         return metrics.table(self._counters(rngs, kols, on_step, params), self.funnel, self.sc.economics,
                              self.spend(kl), self.sc.response, steps=self.sc.scenario.steps, out=out)

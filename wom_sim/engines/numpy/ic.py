@@ -33,12 +33,16 @@ from ...graphs.csr import CSRGraph
 from ...graphs.kernels import gap_positions, gap_positions_one
 from ...model.metrics import COUNTERS
 from ...streams import Draws
-from .replicate import Shared
+from .replicate import Shared, per_replicate
 
 #: response policies that only ever act on detected negative sharers (IC has none)
 _INERT_POLICIES = {"none", "fixed_delay", "capacity", "threshold"}
 _STAMP_LIMIT = np.iinfo(np.int32).max
 
+
+#: the scenario keys whose values may differ between the replicates of one batch of the
+#: kernel (a batch of parameter points; replicate.VARYING for the general rules)
+IC_VARYING = ("wom.transmissibility", "seeding.kol_reach", "wom.share_prob")
 
 #: bytes per agent row of a batch in the IC kernel (the int32 stamp)
 IC_ROW_BYTES = 4
@@ -97,11 +101,11 @@ class ICKernel:
         self.realtime = bool(self.f.realtime_share)
         self.steps = sc.scenario.steps
 
-    def _hits(self, tellers: np.ndarray, p: float, draws: Draws, bounds: np.ndarray) -> np.ndarray:
-        """Target rows of the tellers' successful arcs (one Bernoulli(p) per arc);
-        `tellers` are rows of the batch, replicate-major; `bounds`: each replicate's
-        first row (b * n), and one past the last."""
-        if tellers.size == 0 or p <= 0:
+    def _hits(self, tellers: np.ndarray, p: float | np.ndarray, draws: Draws, bounds: np.ndarray) -> np.ndarray:
+        """Target rows of the tellers' successful arcs (one Bernoulli(p) per arc; p one
+        number, or one per replicate); `tellers` are rows of the batch, replicate-major;
+        `bounds`: each replicate's first row (b * n), and one past the last."""
+        if tellers.size == 0 or (p <= 0 if isinstance(p, float) else not (p > 0).any()):
             return tellers[:0]
         B = bounds.size - 1
         if B == 1:
@@ -119,7 +123,7 @@ class ICKernel:
         cum = np.zeros(d.size + 1, dtype=np.int64)
         ends = np.cumsum(d, out=cum[1:])
         if B == 1:
-            pos = gap_positions_one(draws, int(ends[-1]), p)
+            pos = gap_positions_one(draws, int(ends[-1]), float(p))
         else:  # each replicate's arcs
             pos, prep = gap_positions(draws, np.diff(cum[cuts]), p, concat=True)
         owner = np.searchsorted(ends, pos, side="right")
@@ -133,11 +137,20 @@ class ICKernel:
         hits += self.g.indices[pos]
         return hits
 
-    def run(self, draws: Draws, kols: list[np.ndarray], on_step: Callable[[int], None] | None = None) -> np.ndarray:
+    def run(self, draws: Draws, kols: list[np.ndarray], on_step: Callable[[int], None] | None = None,
+            params: dict[str, Any] | None = None) -> np.ndarray:
         """A batch of replicates (kols[b]: replicate b's KOLs): the counters
         (model.metrics), shape (B, steps + 1, counters), or fewer steps when the run ends
-        early (metrics.hold gives the rest)."""
+        early (metrics.hold gives the rest). `params`: keys of IC_VARYING with a value
+        per replicate (each replicate's numbers as alone with its values)."""
         n, T, B = self.n, self.steps, draws.B
+        params = dict(params or {})
+        unknown = sorted(set(params) - set(IC_VARYING))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} cannot differ between the replicates of an IC batch")
+        p = per_replicate(params, "wom.transmissibility", self.p, B)
+        p_kol = per_replicate(params, "seeding.kol_reach", self.p_kol, B)
+        share = per_replicate(params, "wom.share_prob", self.share_prob, B)
         # replicate b's agent i is row b * n + i; rows stay replicate-major in every array,
         # so a replicate's rows are a run of it, found by a binary search on `bounds`
         # (the stamp is as small as it can be: no rows padded to a power of two)
@@ -171,11 +184,18 @@ class ICKernel:
             # receive: last step's distinct new hearers adopt; some of them share
             if pending.size:
                 new_adopt[:, t] = heard = per_rep(pending)
-                if self.share_prob >= 1:
+                if isinstance(share, np.ndarray):  # one per replicate: a coin where it is under 1
+                    sure = share >= 1
+                    coins = np.repeat(~sure, heard)
+                    keep = np.ones(pending.size, dtype=bool)
+                    keep[coins] = draws.uniform(np.where(sure, 0, heard)) < np.repeat(share, heard)[coins]
+                    sharers = np.compress(keep, pending)
+                    new_share[:, t] = per_rep(sharers)
+                elif share >= 1:
                     sharers = pending
                     new_share[:, t] = heard
                 else:  # a coin each, from its replicate's stream (the rows are replicate-major)
-                    sharers = np.compress(draws.uniform(np.atleast_1d(heard)) < self.share_prob, pending)
+                    sharers = np.compress(draws.uniform(np.atleast_1d(heard)) < share, pending)
                     new_share[:, t] = per_rep(sharers)
             else:
                 sharers = pending
@@ -185,8 +205,8 @@ class ICKernel:
                 tellers = sharers
             else:
                 tellers, queued = queued, sharers
-            hits = (self._hits(seeds, self.p_kol, draws, bounds) if t == 1
-                    else self._hits(tellers, self.p, draws, bounds))
+            hits = (self._hits(seeds, p_kol, draws, bounds) if t == 1
+                    else self._hits(tellers, p, draws, bounds))
             new_msgs[:, t] = per_rep(hits)
             if hits.size:
                 hits = np.compress(stamp[hits] < base, hits)

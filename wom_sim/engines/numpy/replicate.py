@@ -173,7 +173,7 @@ VARYING = ("wom.p_external", "wom.p_negative_experience", "wom.reject_per_negati
            "funnel.positive_boost")
 
 
-def _per_replicate(params: dict[str, Any], key: str, default: float, B: int) -> float | np.ndarray:
+def per_replicate(params: dict[str, Any], key: str, default: float, B: int) -> float | np.ndarray:
     """A parameter of a batch: one number when every replicate has the same (the
     scenario's when not given), else one per replicate, (B,)."""
     v = params.get(key)
@@ -195,7 +195,7 @@ def _share_probabilities(wom: Any, params: dict[str, Any], B: int) -> dict[int, 
     spn = params.get("wom.share_prob_negative", wom.share_prob_negative)
     spn_b = [None] * B if spn is None else np.broadcast_to(np.asarray(spn, dtype=np.float64), (B,)).tolist()
     views = [SimpleNamespace(share_prob=a, share_prob_negative=b) for a, b in zip(sp.tolist(), spn_b)]
-    return {v: _per_replicate({"p": [rules.share_probability(x, v) for x in views]}, "p", 0.0, B) for v in (1, -1)}
+    return {v: per_replicate({"p": [rules.share_probability(x, v) for x in views]}, "p", 0.0, B) for v in (1, -1)}
 
 
 #: a step that never comes (an advance of probability 0)
@@ -265,15 +265,15 @@ class Batch:
         if unknown:
             raise ValueError(f"{', '.join(unknown)} cannot differ between the replicates of a batch")
         # the parameters VARYING names: a number, or one per replicate (read with _at)
-        self.p_external = _per_replicate(params, "wom.p_external", sc.wom.p_external, B)
-        self.p_negative_experience = _per_replicate(params, "wom.p_negative_experience",
+        self.p_external = per_replicate(params, "wom.p_external", sc.wom.p_external, B)
+        self.p_negative_experience = per_replicate(params, "wom.p_negative_experience",
                                                     sc.wom.p_negative_experience, B)
-        self.reject_per_negative = _per_replicate(params, "wom.reject_per_negative", sc.wom.reject_per_negative, B)
-        self.rejecter_shares = _per_replicate(params, "wom.rejecter_shares", sc.wom.rejecter_shares, B)
-        self.positive_boost = _per_replicate(params, "funnel.positive_boost", self.f.positive_boost, B)
+        self.reject_per_negative = per_replicate(params, "wom.reject_per_negative", sc.wom.reject_per_negative, B)
+        self.rejecter_shares = per_replicate(params, "wom.rejecter_shares", sc.wom.rejecter_shares, B)
+        self.positive_boost = per_replicate(params, "funnel.positive_boost", self.f.positive_boost, B)
         # retellings' means by valence (rules.new_tells_from) and who shares (rules.share_probability)
-        self.tells_mean = {1: _per_replicate(params, "wom.positive_tells", sc.wom.positive_tells, B),
-                           -1: _per_replicate(params, "wom.negative_tells", sc.wom.negative_tells, B)}
+        self.tells_mean = {1: per_replicate(params, "wom.positive_tells", sc.wom.positive_tells, B),
+                           -1: per_replicate(params, "wom.negative_tells", sc.wom.negative_tells, B)}
         self.share = _share_probabilities(sc.wom, params, B)
         self.cascade = sc.wom.mode == "cascade"
         f, N = self.f, self.N
