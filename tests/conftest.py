@@ -79,3 +79,18 @@ def fresh_replicate():
     def make(graph, sc, kols=(), seed=0):
         return Replicate(engine(graph, sc, kols), np.random.default_rng(seed))
     return make
+
+
+@pytest.fixture
+def parameter_batches(monkeypatch):
+    """The sizes of the batches of parameter points run while a test runs (every
+    NumpyEngine.run_batch given `params`), in order."""
+    sizes: list[int] = []
+    plain = NumpyEngine.run_batch
+
+    def spy(self, rngs, *a, params=None, **k):
+        if params:
+            sizes.append(len(rngs))
+        return plain(self, rngs, *a, params=params, **k)
+    monkeypatch.setattr(NumpyEngine, "run_batch", spy)
+    return sizes

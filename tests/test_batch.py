@@ -320,28 +320,19 @@ def test_an_ic_batch_of_parameter_points_gives_each_point_its_own_numbers(sets):
     assert np.unique(together[:, -1, 0]).size > 2, "the points differ"
 
 
-def test_run_points_batches_each_engine_path_with_its_own_keys(monkeypatch):
+def test_run_points_batches_each_engine_path_with_its_own_keys(parameter_batches):
     """execution.run.run_points: IC points that differ in transmissibility share a
     batch of the kernel; general-rule points that differ in p_external share one; a
     point that differs elsewhere runs alone; every point's table is its own (all with
     no funnel: one list of metric names)."""
-    from wom_sim.engines import NumpyEngine
     from wom_sim.execution.run import run_points, run_replicates
-    batches: list[int] = []
-    plain = NumpyEngine.run_batch
-
-    def spy(self, rngs, *a, params=None, **k):
-        if params:
-            batches.append(len(rngs))
-        return plain(self, rngs, *a, params=params, **k)
-    monkeypatch.setattr(NumpyEngine, "run_batch", spy)
     ic = [_scenario("ic_kernel", f"wom.transmissibility={p}") for p in (0.1, 0.2, 0.3)]
     general = [_scenario("contagion_retell", f"wom.p_external={p}") for p in (0.01, 0.02)]
     apart = [_scenario("contagion_retell", "wom.p_external=0.01", "wom.tells_per_step=3")]
     scenarios = ic + general + apart
     reps = [4, 1, 9, 2, 7, 3]
     tables, names = run_points(scenarios, reps)
-    assert sorted(batches) == [2, 3]
+    assert sorted(parameter_batches) == [2, 3]
     for sc, r, table in zip(scenarios, reps, tables):
         alone, eng, _ = run_replicates(sc, [r])
         np.testing.assert_array_equal(table, alone[0])

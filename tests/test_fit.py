@@ -271,7 +271,7 @@ def test_the_example_data_are_what_the_script_makes(tmp_path, monkeypatch):
     assert csv_text(["step", *metrics], rows) == Path("scenarios/data", name).read_text()
 
 
-def test_a_fits_points_give_the_same_numbers_in_batches_and_alone(monkeypatch):
+def test_a_fits_points_give_the_same_numbers_in_batches_and_alone(parameter_batches):
     """simulate_unit runs the points of one model as batches of parameter points
     (execution.run.run_points); each point's series is what its own scenario gives
     alone. The points here mix keys that vary within a batch with one that does not
@@ -284,17 +284,8 @@ def test_a_fits_points_give_the_same_numbers_in_batches_and_alone(monkeypatch):
     values = [[0.1, 0.2, 11.0, 2], [0.3, 0.0, 4.0, 2], [0.05, 0.7, 11.0, 2], [0.1, 0.2, 11.0, 3], [0.4, 0.5, 20.0, 2],
               [0.1, 0.2, 11.0, 2]]
     reps = [11, 4, 9, 2, 30, 7]
-    from wom_sim.engines import NumpyEngine
-    batches: list[int] = []
-    plain = NumpyEngine.run_batch
-
-    def spy(self, rngs, *a, params=None, **k):
-        if params:
-            batches.append(len(rngs))
-        return plain(self, rngs, *a, params=params, **k)
-    monkeypatch.setattr(NumpyEngine, "run_batch", spy)
     got = simulate_unit(base, keys, values, reps, ["new_pos_messages", "new_neg_messages", "rejected"], None)
-    assert batches == [5], "five points in one batch, the sixth apart"
+    assert parameter_batches == [5], "five points in one batch, the sixth apart"
     assert got.shape == (6, 3, 16)
     for i, (vals, r) in enumerate(zip(values, reps)):
         alone, eng, _ = run_replicates(validate_dict(apply_point(base, dict(zip(keys, vals))), "<t>"), [r])

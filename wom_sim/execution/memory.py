@@ -7,6 +7,7 @@ import os
 
 from ..catalogs import GRAPH_KINDS
 from ..engines.numpy.ic import IC_AGENT_BYTES, IC_ROW_BYTES, ic_ineligible
+from ..engines.numpy.replicate import row_shift
 from ..errors import MemoryBudgetError
 from ..graphs.build import expected_arcs
 from ..scenario import Scenario
@@ -76,7 +77,7 @@ def replicate_bytes(sc: Scenario, n: int, arcs: int, batched: bool = True) -> in
         agent, rows = IC_ROW_BYTES, n
     else:
         agent = AGENT_BYTES + (PLAN_BYTES if sc.wom.mode == "retell" else 0)
-        rows = 1 << max(int(n - 1).bit_length(), 1) if batched else n
+        rows = 1 << row_shift(n) if batched else n
     return agent * rows + MESSAGE_BYTES * messages_per_step(sc, n, arcs)
 
 
@@ -101,8 +102,7 @@ def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, run
             b = 1  # graphs this big run the kernel's one-replicate path, faster than small batches
         return int(max(1, min(IC_MAX_BATCH, runs, b)))
     b = BATCH_BYTES // max(replicate_bytes(sc, n, arcs), 1)
-    rows = 1 << max(int(n - 1).bit_length(), 1)  # a replicate's rows in a batch (a power of two)
-    return int(max(1, min(max(MAX_BATCH, MAX_BATCH_ROWS // rows), runs, b)))
+    return int(max(1, min(max(MAX_BATCH, MAX_BATCH_ROWS >> row_shift(n)), runs, b)))
 
 
 def estimate_bytes(sc: Scenario, workers: int = 1, n: int | None = None, arcs: int | None = None) -> int:

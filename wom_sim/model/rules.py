@@ -126,13 +126,29 @@ def tells_from_uniform(u: np.ndarray | None, size: int, mean: float | np.ndarray
     if dist == "poisson":
         cdf = _poisson_cdf(float(mean))
         return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1).astype(np.int32)
+    sure = _geometric_sure(mean)
+    if sure is not None:
+        return np.full(size, sure, dtype=np.int32)
+    return _geometric_tells(u, _geometric_log_stay(mean))
+
+
+def _geometric_sure(mean: float) -> int | None:
+    """Geometric retellings (>= 1) with this mean that need no draw: 0 at a mean <= 0,
+    1 at a mean <= 1; None otherwise."""
     if mean <= 0:
-        return np.zeros(size, dtype=np.int32)
-    q = min(1.0, 1.0 / max(mean, 1.0))
-    if q >= 1.0:
-        return np.ones(size, dtype=np.int32)
-    # P(X > k) = (1-q)^k: X = 1 + floor(log(1-u) / log(1-q)), capped far in the tail
-    x = np.floor(np.log1p(-u) / math.log1p(-q)) + 1
+        return 0
+    return 1 if min(1.0, 1.0 / max(mean, 1.0)) >= 1.0 else None
+
+
+def _geometric_log_stay(mean: float) -> float:
+    """log(1 - q), q = 1 / mean the chance of stopping after each retelling."""
+    return math.log1p(-min(1.0, 1.0 / max(mean, 1.0)))
+
+
+def _geometric_tells(u: np.ndarray, log_stay: Any) -> np.ndarray:
+    """P(X > k) = (1-q)^k: X = 1 + floor(log(1-u) / log(1-q)), capped far in the tail
+    (`log_stay` one number, or one per uniform)."""
+    x = np.floor(np.log1p(-u) / log_stay) + 1
     return np.minimum(x, 1e9).astype(np.int32)
 
 
@@ -161,13 +177,12 @@ def _tells_each(u: np.ndarray | None, means: np.ndarray, dist: str) -> np.ndarra
             lo[live] = np.where(right, mid + 1, lo[live])
             hi[live] = np.where(right, hi[live], mid)
         return np.minimum(lo, size[inv] - 1).astype(np.int32)
-    # geometric, as tells_from_uniform: 0 at mean <= 0, 1 when q >= 1, else by inversion
-    q = [min(1.0, 1.0 / max(m, 1.0)) for m in uniq.tolist()]
-    denom = np.array([math.log1p(-x) if x < 1.0 else -1.0 for x in q])
-    x = np.floor(np.log1p(-u) / denom[inv]) + 1
-    out = np.minimum(x, 1e9).astype(np.int32)
-    out[(np.array(q) >= 1.0)[inv]] = 1
-    out[(uniq <= 0)[inv]] = 0
+    # geometric, as tells_from_uniform: the sure counts without a draw, else by inversion
+    sure = [_geometric_sure(m) for m in uniq.tolist()]
+    log_stay = np.array([-1.0 if s is not None else _geometric_log_stay(m) for s, m in zip(sure, uniq.tolist())])
+    out = _geometric_tells(u, log_stay[inv])
+    known = np.array([s is not None for s in sure])[inv]
+    out[known] = np.array([-1 if s is None else s for s in sure], dtype=np.int32)[inv][known]
     return out
 
 

@@ -198,6 +198,12 @@ def _share_probabilities(wom: Any, params: dict[str, Any], B: int) -> dict[int, 
     return {v: per_replicate({"p": [rules.share_probability(x, v) for x in views]}, "p", 0.0, B) for v in (1, -1)}
 
 
+def row_shift(n: int) -> int:
+    """Bits of an agent id in a batch of the general engine: replicate r's agent i is
+    row r << row_shift(n) | i (memory.py sizes batches by the rows this pads to)."""
+    return max(int(n - 1).bit_length(), 1)
+
+
 #: a step that never comes (an advance of probability 0)
 NEVER = np.iinfo(np.int32).max
 
@@ -251,7 +257,7 @@ class Batch:
         self.e, self.g, self.f, self.draws = eng, eng.g, eng.funnel, draws
         # replicate r's agent i is row r * stride + i: a power of two, so the replicate
         # and the agent of a row are a shift and a mask, not a division
-        self.shift = max(int(n - 1).bit_length(), 1) if B > 1 else 0
+        self.shift = row_shift(n) if B > 1 else 0
         self.stride = 1 << self.shift if B > 1 else n
         self.B, self.n, self.N = B, n, B * self.stride
         kol_list = [eng.kols] * B if kols is None else [np.asarray(k, dtype=np.int64) for k in kols]
@@ -544,7 +550,7 @@ class Batch:
         st = self.stage[ids]
         if np.any(self.positive_boost > 0) and not f.is_contagion:  # in the funnel since before this step, and lifted
             lift = (ib.pos > 0) & (st >= 1) & (st <= f.n_pre) & self.e.message_by_code[st]
-            if np.ndim(self.positive_boost):  # (not in a replicate without the boost)
+            if not isinstance(self.positive_boost, float):  # (not in a replicate without the boost)
                 lift &= self._at(self.positive_boost, ids) > 0
             self._lifted = np.compress(lift, ids)
         if f.is_contagion:
@@ -565,7 +571,7 @@ class Batch:
         if got_neg.any() and np.any(r > 0):
             st = self.stage[ids]
             cand = got_neg & (st <= f.n_pre) & (st >= 1)
-            if np.ndim(r):  # (no draws in a replicate that never rejects)
+            if not isinstance(r, float):  # (no draws in a replicate that never rejects)
                 cand &= self._at(r, ids) > 0
             c_ids, c_k = np.compress(cand, ids), np.compress(cand, ib.neg)
             rej = self.coin(c_ids, rules.rejection_probability(c_k, self._at(r, c_ids)))
@@ -628,7 +634,7 @@ class Batch:
                 lifted, sl = np.compress(ok, lifted), np.compress(ok, sl)
             if due.size:  # the lifted are decided by their own coin below
                 own = (self.kpos[due] > 0) & e.message_by_code[s]
-                if np.ndim(self.positive_boost):  # (a replicate without the boost lifts nobody)
+                if not isinstance(self.positive_boost, float):  # (a replicate without the boost lifts nobody)
                     own &= self._at(self.positive_boost, due) > 0
                 if own.any():
                     due, s = np.compress(~own, due), np.compress(~own, s)
