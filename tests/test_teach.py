@@ -188,6 +188,39 @@ def test_recorded_stage_counts_equal_wom_sim_run(compare):
     assert st[("sicas", 20, "done")] == pytest.approx(res.metric("stage_done")[:, 20].mean())
 
 
+RECORDED = ["series", "sensed", "skips", "at_risk", "advanced", "expected", "boosted_advances", "lags", "reached",
+            "bought", "n_seeds", "snapshot", "kols0"]
+
+
+@pytest.mark.parametrize("funnel", ["aisas", "sicas"])
+def test_the_recorder_runs_batches_with_the_numbers_of_one_at_a_time(funnel, monkeypatch):
+    """A lesson records its replicates in batches (as `wom-sim run` does): every recorded
+    quantity, not only the metric table, is the same whether the replicates run one at a
+    time, in threes (a last batch of one) or all seven at once; progress reaches every step."""
+    from wom_sim.execution import make_graph
+    from wom_sim.seeding import plan_seeds
+    from wom_sim.teach import recorder
+    sc = load_scenario(ROOT / "scenarios" / f"{funnel}_classroom.toml", [*SMALL, "scenario.replicates=7"])
+    graph = make_graph(sc)
+    plan = plan_seeds(graph, sc)
+    nodes = np.arange(0, graph.n, 3)
+    assert recorder.numpy_batch(sc, graph.n, graph.n_arcs, 7) == 7  # what the lesson runs: one batch
+    recs, ticks = {}, {}
+    for b in (1, 3, 7):
+        monkeypatch.setattr(recorder, "numpy_batch", lambda *args, b=b: b)
+        seen: list[int] = []
+        recs[b] = recorder.record(sc, graph, plan, nodes, seen.append)
+        ticks[b] = seen
+    for b in (3, 7):
+        for name in RECORDED:
+            np.testing.assert_array_equal(getattr(recs[b], name), getattr(recs[1], name), err_msg=f"{name}, batch {b}")
+        assert ticks[b] == sorted(ticks[b]) and ticks[b][-1] == 7 * 20
+    rec = recs[7]
+    assert rec.at_risk.sum() > 0 and rec.lags.sum() > 0 and rec.reached.sum() > 0  # the record is not empty
+    assert (rec.sensed[:, -1].max() > 0) == (funnel == "sicas")  # SICAS's brand senses; AISAS has no sensing
+    np.testing.assert_array_equal(rec.series, wom_sim.run(sc, graph=graph).series)
+
+
 def test_compare_uses_one_graph_and_the_same_kols(compare):
     a, s = compare.records
     np.testing.assert_array_equal(a.kols0, s.kols0)

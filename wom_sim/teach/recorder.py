@@ -17,12 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.numpy import Batch, NumpyEngine, Observer
+from ..engines.numpy.replicate import row_shift
+from ..execution.memory import numpy_batch
 from ..funnels import Funnel
 from ..graphs.csr import CSRGraph
 from ..model.rules import advance_probability
 from ..scenario import Scenario
 from ..seeding import SeedPlan
-from ..streams import stream
+from ..streams import streams
 from ..viz.style import NEG_SHARE
 
 #: longest purchase -> first-telling lag kept apart (longer ones share the last bin)
@@ -74,29 +76,34 @@ def _categories(rep: Batch, nodes: np.ndarray) -> np.ndarray:
 
 
 class _Recorder(Observer):
-    """Collects one replicate's teaching quantities as the engine steps it."""
+    """Collects the teaching quantities of a batch of B replicates as the engine steps it.
 
-    def __init__(self, f: Funnel, T: int, n: int, nodes: np.ndarray | None) -> None:
+    Per-agent arrays are over the batch's agent rows (replicate b's agent i is row
+    b * stride + i; padding rows never change), per-replicate tallies are indexed by b.
+    A replicate that is quiet while others in its batch step on records what it would
+    alone: its state no longer changes, and `finish` holds the last step as alone."""
+
+    def __init__(self, f: Funnel, T: int, B: int, rows: int, nodes: np.ndarray | None) -> None:
         P = f.n_pre
-        self.f, self.T, self.nodes = f, T, nodes
-        self.sensed = np.zeros(T + 1)
-        self.skips = np.zeros(T + 1)
-        self.at_risk = np.zeros((P, 2, 2))
-        self.advanced = np.zeros((P, 2, 2))
-        self.expected = np.zeros((P, 2, 2))
-        self.boosted = 0.0
-        self.furthest = np.zeros(n, dtype=np.int8)       # furthest pre-purchase stage seen
-        self.buy_step = np.full(n, -1, dtype=np.int32)
-        self.skipped = np.zeros(n, dtype=bool)
-        self.first_told_buyer = np.full(n, -1, dtype=np.int32)  # first telling as a buyer (stage Share)
-        self.kpos = np.zeros(n, dtype=np.int32)
+        self.f, self.T, self.B, self.nodes = f, T, B, nodes
+        self.sensed = np.zeros((B, T + 1))
+        self.skips = np.zeros((B, T + 1))
+        self.at_risk = np.zeros((B, P, 2, 2))
+        self.advanced = np.zeros((B, P, 2, 2))
+        self.expected = np.zeros((B, P, 2, 2))
+        self.boosted = np.zeros(B)
+        self.furthest = np.zeros(rows, dtype=np.int8)       # furthest pre-purchase stage seen
+        self.buy_step = np.full(rows, -1, dtype=np.int32)
+        self.skipped = np.zeros(rows, dtype=bool)
+        self.first_told_buyer = np.full(rows, -1, dtype=np.int32)  # first telling as a buyer (stage Share)
+        self.kpos = np.zeros(rows, dtype=np.int32)
         self.snapshot = None if nodes is None else np.zeros((T + 1, nodes.size), dtype=np.int8)
-        self.seed = np.zeros(n, dtype=bool)
+        self.seed = np.zeros(rows, dtype=bool)
 
     def start(self, rep: Batch) -> None:
         self.seed = rep.stage != 0  # KOLs and initial complainers start outside the funnel
         if self.snapshot is not None:
-            assert self.nodes is not None  # the snapshot draws these agents
+            assert self.nodes is not None  # the snapshot draws these agents (replicate 0: rows = ids)
             self.snapshot[0] = _categories(rep, self.nodes)
 
     def before_step(self, t: int, rep: Batch) -> None:
@@ -113,11 +120,12 @@ class _Recorder(Observer):
         self.first_told_buyer[buyers] = t
 
     def after_step(self, t: int, rep: Batch) -> None:
-        f, P = self.f, self.f.n_pre
+        f, P, B = self.f, self.f.n_pre, self.B
         st0, st1 = self.st0, rep.stage
         pre = np.flatnonzero((st0 >= 1) & (st0 <= P) & (st1 != f.REJECTED))
-        self.skips[t] = self.skips[t - 1]
+        self.skips[:, t] = self.skips[:, t - 1]
         if pre.size:
+            b = _replicate_of(rep, pre)
             s0 = st0[pre].astype(np.int64)
             s1 = st1[pre]
             buys = np.isin(s1, [f.ACTION, f.SHARE, f.DONE])
@@ -126,41 +134,52 @@ class _Recorder(Observer):
             adv &= ~jump
             has_msg = (self.kpos[pre] > 0).astype(np.int64)
             sen = self.was_sensed[pre].astype(np.int64)
-            cell = (s0 - 1, sen, has_msg)
-            np.add.at(self.at_risk, cell, 1)
-            np.add.at(self.advanced, cell, adv)
+            cell = ((b * P + s0 - 1) * 2 + sen) * 2 + has_msg  # [replicate, stage - 1, sensed, had_message]
+            size = B * P * 4
+            self.at_risk += np.bincount(cell, minlength=size).reshape(self.at_risk.shape)
+            self.advanced += np.bincount(cell, weights=adv, minlength=size).reshape(self.advanced.shape)
             msg = np.asarray(f.message_boost, dtype=bool)[s0 - 1]
             brand = np.asarray(f.brand_boost, dtype=bool)[s0 - 1]
-            np.add.at(self.expected, cell, advance_probability(
-                np.asarray(f.advance)[s0 - 1], np.where(msg, self.kpos[pre], 0), f.positive_boost,
-                brand & (sen == 1), f.brand_engagement))
+            p = advance_probability(np.asarray(f.advance)[s0 - 1], np.where(msg, self.kpos[pre], 0),
+                                    f.positive_boost, brand & (sen == 1), f.brand_engagement)
+            self.expected += np.bincount(cell, weights=p, minlength=size).reshape(self.expected.shape)
             if f.message_boost[P - 1] and f.positive_boost > 0:
-                self.boosted += int((adv & (s0 == P) & (has_msg == 1)).sum())
+                self.boosted += np.bincount(b, weights=adv & (s0 == P) & (has_msg == 1), minlength=B)
             self.buy_step[pre[buys]] = t
             self.skipped[pre[jump]] = True
-            self.skips[t] += int(jump.sum())
+            self.skips[:, t] += np.bincount(b, weights=jump, minlength=B)
         self.kpos[self.ids0] = 0
         in_pre = (st1 >= 1) & (st1 <= P)
         np.maximum(self.furthest, np.where(in_pre, st1, 0).astype(np.int8), out=self.furthest)
-        self.sensed[t] = rep.sensed.sum()
+        self.sensed[:, t] = rep.sensed.reshape(B, -1).sum(axis=1)
         if self.snapshot is not None:
             assert self.nodes is not None
             self.snapshot[t] = _categories(rep, self.nodes)
 
     def finish(self, last: int, rep: Batch) -> None:
         # nothing changed after step `last`: the remaining steps repeat its state
-        self.sensed[last + 1:] = self.sensed[last]
-        self.skips[last + 1:] = self.skips[last]
+        self.sensed[:, last + 1:] = self.sensed[:, last:last + 1]
+        self.skips[:, last + 1:] = self.skips[:, last:last + 1]
         if self.snapshot is not None:
             self.snapshot[last + 1:] = self.snapshot[last]
         self.aware = rep.aware.copy()
+
+
+def _replicate_of(rep: Batch, rows: np.ndarray) -> np.ndarray:
+    """The replicate (0 .. B - 1) of each agent row."""
+    b = rep.rep_of(rows)
+    return np.zeros(rows.size, dtype=np.int64) if b is None else b
 
 
 def record(sc: Scenario, graph: CSRGraph, plan: SeedPlan, nodes: np.ndarray,
            progress: Callable[[int], None] | None = None) -> FunnelRecord:
     """Run every replicate of `sc` on `graph` with the plan's KOLs, recording the
     teaching quantities. `nodes`: the agents the network snapshot draws.
-    `progress(steps_done)` is called as steps complete."""
+    `progress(steps_done)` is called as steps complete.
+
+    Replicates run as batches (the NumPy core's, sized by memory like `wom-sim run`'s);
+    every replicate draws from its own stream, so the record does not depend on the
+    batch size (tests/test_teach.py)."""
     eng = NumpyEngine(graph, sc, plan.fixed if plan.fixed is not None else ())
     f = eng.funnel
     R, T, P = sc.scenario.replicates, sc.scenario.steps, f.n_pre
@@ -176,32 +195,46 @@ def record(sc: Scenario, graph: CSRGraph, plan: SeedPlan, nodes: np.ndarray,
     bought_n = np.zeros(R)
     n_seeds = np.zeros(R)
     snapshot = np.zeros((T + 1, nodes.size), dtype=np.int8)
-    for r in range(R):
-        kols = np.asarray(plan.for_replicate(r), dtype=np.int64)
-        rec = _Recorder(f, T, graph.n, nodes if r == 0 else None)
+    batch = numpy_batch(sc, graph.n, graph.n_arcs, R)
+    batch = -(-R // -(-R // batch))  # batches of equal size (execution.run.simulate)
+    for a in range(0, R, batch):
+        part = list(range(a, min(R, a + batch)))
+        B = len(part)
+        stride = 1 << row_shift(graph.n) if B > 1 else graph.n  # Batch's agent rows
+        rec = _Recorder(f, T, B, B * stride, nodes if a == 0 else None)
 
-        def tick(t: int, base: int = r * T) -> None:
+        def tick(t: int, base: int = a * T, size: int = B) -> None:
             if progress:
-                progress(base + t)
-        series[r] = eng.run_replicate(stream(sc.scenario.seed, 2, r), tick, kols=kols, observer=rec)
-        sensed[r], skips[r] = rec.sensed, rec.skips
-        at_risk[r], advanced[r], expected[r], boosted[r] = rec.at_risk, rec.advanced, rec.expected, rec.boosted
+                progress(base + t * size)
+        eng.run_batch(streams(sc.scenario.seed, (2,), part),
+                      [np.asarray(plan.for_replicate(r), dtype=np.int64) for r in part], tick,
+                      out=series[a:a + B], observer=rec)
+        sl = slice(a, a + B)
+        sensed[sl], skips[sl], boosted[sl] = rec.sensed, rec.skips, rec.boosted
+        at_risk[sl], advanced[sl], expected[sl] = rec.at_risk, rec.advanced, rec.expected
         if rec.snapshot is not None:
             snapshot = rec.snapshot
-        n_seeds[r] = rec.seed.sum()
+
+        def per_agent(x: np.ndarray, s: int = stride, b: int = B) -> np.ndarray:
+            """A per-row array as (replicate, agent), padding rows dropped."""
+            return x.reshape(b, s)[:, :graph.n]
+        seed = per_agent(rec.seed)
+        n_seeds[sl] = seed.sum(axis=1)
         # how far each agent got (seeds excluded)
-        walker = ~rec.seed
-        bought = walker & (rec.buy_step >= 0)
-        told = rec.first_told_buyer
+        walker = ~seed
+        buy_step, told = per_agent(rec.buy_step), per_agent(rec.first_told_buyer)
+        bought = walker & (buy_step >= 0)
         shared = bought & (told >= 0)
-        reached[r, 0] = (walker & rec.aware).sum()
+        furthest = per_agent(rec.furthest)
+        reached[sl, 0] = (walker & per_agent(rec.aware)).sum(axis=1)
         for k in range(2, P + 1):
-            reached[r, k - 1] = (walker & (rec.furthest >= k)).sum()
-        reached[r, P] = (bought & ~rec.skipped).sum()
-        reached[r, P + 1] = shared.sum()
-        bought_n[r] = bought.sum()
-        lag = np.minimum(told[shared] - rec.buy_step[shared], MAX_LAG)
-        lags[r] = np.bincount(lag, minlength=MAX_LAG + 1)[:MAX_LAG + 1]
+            reached[sl, k - 1] = (walker & (furthest >= k)).sum(axis=1)
+        reached[sl, P] = (bought & ~per_agent(rec.skipped)).sum(axis=1)
+        reached[sl, P + 1] = shared.sum(axis=1)
+        bought_n[sl] = bought.sum(axis=1)
+        lag = np.minimum(told - buy_step, MAX_LAG)
+        which = np.nonzero(shared)  # (replicate, agent) of every sharing buyer
+        lags[sl] = np.bincount(which[0] * (MAX_LAG + 1) + lag[which], minlength=B * (MAX_LAG + 1)).reshape(B, -1)
     return FunnelRecord(sc, f, eng.metrics, series, sensed, skips, at_risk, advanced, expected, boosted, lags,
                         reached, bought_n, n_seeds, snapshot, np.asarray(plan.for_replicate(0), dtype=np.int64))
 

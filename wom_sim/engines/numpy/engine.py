@@ -98,7 +98,8 @@ class NumpyEngine:
         return metrics.hold(self._counters(rngs, kols, on_step), self.sc.scenario.steps)
 
     def _counters(self, rngs: list[np.random.Generator], kols: list[Any] | None,
-                  on_step: Callable[[int], None] | None, params: dict[str, Any] | None = None) -> np.ndarray:
+                  on_step: Callable[[int], None] | None, params: dict[str, Any] | None = None,
+                  observer: Observer | None = None) -> np.ndarray:
         """batch_counters up to the step after which nothing could change in any
         replicate (metrics.hold and metrics.table give the held steps). `params`: keys
         of replicate.VARYING (the general rules) or ic.IC_VARYING (the IC kernel) with one
@@ -107,13 +108,15 @@ class NumpyEngine:
         if self.sc.wom.mode == "bass":  # Bass: one at a time (cheap; mean-field or a sparse neighbour sum)
             if params:
                 raise ValueError("parameters cannot differ between the replicates of a batch in Bass mode")
+            if observer is not None:
+                raise ValueError("an observer watches the general rules; Bass mode has no funnel to watch")
             return np.stack([run_bass(self, g, on_step, k) for g, k in zip(rngs, kl)])
         draws = Draws(rngs)
-        if self.fast_ic:
+        if self.fast_ic and observer is None:
             if self._ic is None:
                 self._ic = ICKernel(self)
             return self._ic.run(draws, kl, on_step, params)
-        return self._run(Batch(self, draws, kl, params=params), on_step)
+        return self._run(Batch(self, draws, kl, observer=observer, params=params), on_step)
 
     def _run(self, batch: Batch, on_step: Callable[[int], None] | None) -> np.ndarray:
         """The counters of a batch (or one Replicate), step by step, up to the step after
@@ -142,15 +145,16 @@ class NumpyEngine:
 
     def run_batch(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
                   on_step: Callable[[int], None] | None = None, out: np.ndarray | None = None,
-                  params: dict[str, Any] | None = None) -> np.ndarray:
+                  params: dict[str, Any] | None = None, observer: Observer | None = None) -> np.ndarray:
         """Metric tables of one replicate per Generator, (B, steps + 1, metrics), run as
         one vectorized batch (kols[b]: replicate b's KOLs, default the engine's), written
         into `out` when given. `on_step(t)` is called after step t of the whole batch.
         `params`: replicate b runs with params[key][b] for each key given of
         replicate.VARYING, or ic.IC_VARYING on the IC kernel (a batch of parameter points;
-        each replicate's numbers as if run alone with its values)."""
+        each replicate's numbers as if run alone with its values). An `observer` watches
+        the general rules (never the IC kernel) over the batch's agent rows."""
         kl = [self.kols] * len(rngs) if kols is None else kols
-        return metrics.table(self._counters(rngs, kols, on_step, params), self.funnel, self.sc.economics,
+        return metrics.table(self._counters(rngs, kols, on_step, params, observer), self.funnel, self.sc.economics,
                              self.spend(kl), self.sc.response, steps=self.sc.scenario.steps, out=out)
 
     def run_replicate(self, rng: np.random.Generator, on_step: Callable[[int], None] | None = None,

@@ -83,8 +83,10 @@ def _empty() -> np.ndarray:
 
 
 class Observer:
-    """Watches a replicate step by step; every method is optional (the base does nothing).
-    It reads the replicate's public arrays and must not change them or draw numbers."""
+    """Watches a batch of replicates (or one) step by step; every method is optional (the
+    base does nothing). It reads the batch's public arrays, indexed by agent rows
+    (Batch.rep_of, Batch.local), and must not change them or draw numbers. The batch
+    steps until all its replicates are quiet, so `finish` comes once, for the batch."""
 
     def start(self, rep: Batch) -> None:
         """The initial state (step 0), after the seeds are placed."""
@@ -253,7 +255,6 @@ class Batch:
         """`params`: values of keys of VARYING per replicate (B each), for a batch of
         parameter points; the scenario's values otherwise."""
         B, n = draws.B, eng.n
-        assert observer is None or B == 1, "an observer watches a batch of one"
         self.e, self.g, self.f, self.draws = eng, eng.g, eng.funnel, draws
         # replicate r's agent i is row r * stride + i: a power of two, so the replicate
         # and the agent of a row are a shift and a mask, not a division
