@@ -375,3 +375,29 @@ def test_no_figure_without_data(tmp_path):
     r = cli("bench-response", scen, "--policies", "none", "-o", tmp_path / "none", "--workers", 1)
     assert r.exit_code == 2 and "--policies" in r.output and "internal error" not in r.output
     assert not (tmp_path / "none").exists()
+
+
+def test_csv_by_columns_writes_the_bytes_of_csv_by_rows():
+    """replicates.csv and timeseries.csv are formatted a column at a time
+    (files.csv_columns): the same bytes as files.csv_text row by row, for integers past
+    1e15, NaN, infinities, -0.0, float32, bools, small ints, and strings the csv module
+    must quote."""
+    from wom_sim.files import csv_columns, csv_text
+    rng = np.random.default_rng(0)
+    n = 3000
+    mixed = np.round(rng.normal(size=n) * 100)
+    for every, value in ((7, np.nan), (11, np.inf), (13, -np.inf), (17, -0.0), (19, 1e15), (23, -1e15),
+                         (29, 999_999_999_999_999.0), (31, 2.0**53 + 2)):
+        mixed[::every] = value
+    words = ["a", "b,c", 'q"x', "line\nbreak", "", " sp", "cr\r", "ünï"]
+    cols = [np.arange(n), rng.integers(-10**16, 10**16, n), rng.normal(size=n) * 10.0 ** rng.integers(-20, 20, n),
+            mixed, rng.integers(0, 2, n).astype(bool), rng.integers(0, 100, n).astype(np.int8),
+            rng.normal(size=n).astype(np.float32), [words[i % len(words)] for i in range(n)],
+            [1.5 if i % 2 else "x" for i in range(n)]]
+    header = [f"c{i}" for i in range(len(cols))]
+    header[2] = "with,comma"
+    assert csv_columns(header, cols) == csv_text(header, zip(*cols))
+    assert csv_columns(["a"], [np.array([1.0, 2.5])]) == csv_text(["a"], [[1.0], [2.5]])
+    assert csv_columns(["a", "b"], [np.zeros(0), []]) == "a,b\n"
+    with pytest.raises(ValueError, match="different lengths"):
+        csv_columns(["a", "b"], [np.zeros(2), [1]])

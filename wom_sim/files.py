@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from .errors import WomSimError
 
 #: the file wom-sim leaves in every folder it writes: it proves the folder is wom-sim's
@@ -202,6 +204,49 @@ def csv_text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
     for row in rows:
         w.writerow([v if isinstance(v, str) else fmt(v) for v in row])
     return buf.getvalue()
+
+
+def csv_columns(header: list[str], columns: list[Any]) -> str:
+    """csv_text of a table given column by column, byte for byte: a NumPy column of
+    numbers is formatted in a few array operations instead of `fmt` per value (a
+    replicates.csv of 500 replicates x 201 steps took 1 s, most of a small run's wall
+    time). Other columns (lists of strings or numbers) go value by value."""
+    if len(columns) < 2:  # (a lone empty field is quoted by the csv module: keep its rules)
+        return csv_text(header, zip(*columns))
+    cols = [_column_text(c) for c in columns]
+    if len({len(c) for c in cols}) > 1:
+        raise ValueError("csv_columns: columns of different lengths")
+    lines = [_csv_line(header)]
+    lines.extend(map(",".join, zip(*cols)))
+    return "\n".join(lines) + "\n"
+
+
+#: characters that make the csv module quote a field (delimiter, quote, line ends)
+_QUOTED = (",", '"', "\r", "\n")
+
+
+def _csv_line(fields: list[Any]) -> str:
+    """One row as the csv module writes it (csv_text's dialect), without the line end."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()[:-1]
+
+
+def _column_text(col: Any) -> list[str]:
+    """The CSV fields of one column, as csv_text writes them."""
+    if isinstance(col, np.ndarray) and col.dtype.kind in "biuf":
+        x = col.ravel()
+        if x.dtype.kind in "biu" and (x.size == 0 or int(np.abs(x.astype(np.int64)).max()) < 10**15):
+            return list(map(str, x.astype(np.int64).tolist()))
+        x = x.astype(np.float64)
+        whole = (np.abs(x) < 1e15) & (x == np.trunc(x))  # fmt: integers as integers (NaN, inf: not)
+        out = np.empty(x.size, dtype=object)
+        out[whole] = list(map(str, x[whole].astype(np.int64).tolist()))
+        rest = ~whole
+        out[rest] = [format(v, ".10g") for v in x[rest].tolist()]
+        return out.tolist()
+    return [(_csv_line([v, ""])[:-1] if any(c in v for c in _QUOTED) else v) if isinstance(v, str) else fmt(v)
+            for v in col]
 
 
 def write_csv(path: str | Path, header: list[str], rows: Iterable[Iterable[Any]]) -> Path:

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..errors import WomSimError
-from ..files import claim_folder, csv_text, staged_folder
+from ..files import claim_folder, csv_columns, csv_text, staged_folder
 from ..funnels import Funnel
 from ..graphs.csr import repeat_index
 from ..meta import versions
@@ -131,11 +131,15 @@ class RunResult:
         out = claim_folder(out_dir, force=force)
         t0 = time.perf_counter()
         with staged_folder(out) as stage:
-            (stage / TIMESERIES).write_text(
-                csv_text(["step", "metric", "mean", "ci_low", "ci_high"], self._timeseries_rows()))
-            R, T1, _ = self.series.shape
-            rows = ([r, t, *self.series[r, t]] for r in range(R) for t in range(T1))
-            (stage / REPLICATES).write_text(csv_text(["replicate", "step", *self.metrics], rows))
+            R, T1, M = self.series.shape
+            mean, lo, hi = metric_ci(self.series, self.metrics)
+            (stage / TIMESERIES).write_text(csv_columns(
+                ["step", "metric", "mean", "ci_low", "ci_high"],
+                [np.repeat(np.arange(T1), M), self.metrics * T1, mean.ravel(), lo.ravel(), hi.ravel()]))
+            flat = self.series.reshape(R * T1, M)
+            (stage / REPLICATES).write_text(csv_columns(
+                ["replicate", "step", *self.metrics],
+                [repeat_index(np.full(R, T1)), np.tile(np.arange(T1), R), *flat.T]))
             if self.kol_table:
                 (stage / KOLS).write_text(csv_text(KOL_COLUMNS, self.kol_table))
             if plots if plots is not None else self.scenario.output.plots:
