@@ -17,8 +17,15 @@ problem. What it costs per replicate, against one replicate at a time, in one pr
    positive_boost from their priors) run as batches of parameter points
    (execution.run.run_points) against one at a time (the path before), per simulation,
    in one process, and checked identical; then the README's whole fit command, wall time.
+6. `wom-sim teach`: the recorder of the bundled classroom scenarios (300 agents, 40 steps)
+   on --teach-replicates (500) replicates in the runner's batches against one at a time
+   (on the first 50), every recorded array checked identical; then `wom-sim teach compare
+   --replicates 500`, wall time.
+7. The files of a small run: RunResult.save of 500 IC replicates x 201 steps (2,000
+   agents; replicates.csv and timeseries.csv, no plots), the CSV formatted by columns
+   (files.csv_columns) against row by row (files.csv_text), the bytes checked identical.
 
-    python benchmarks/bench_batch.py            # ~2 minutes
+    python benchmarks/bench_batch.py            # ~2.5 minutes
     python benchmarks/bench_batch.py --quick    # 200 replicates, fewer batch sizes
 """
 from __future__ import annotations
@@ -208,6 +215,86 @@ def fit_run(points: int, solo: int) -> dict:
     return out
 
 
+def teach_run(replicates: int, solo: int) -> dict:
+    """The teach recorder on the classroom scenarios: batched (the runner's batch sizes)
+    against one replicate at a time, the same record; then the CLI's compare lesson."""
+    import subprocess
+    import tempfile
+
+    from wom_sim.seeding import plan_seeds
+    from wom_sim.teach import recorder
+    from wom_sim.teach.lesson import drawn_nodes
+    fields = ["series", "sensed", "skips", "at_risk", "advanced", "expected", "boosted_advances", "lags", "reached",
+              "bought", "n_seeds", "snapshot"]
+    out: dict = {"replicates": replicates, "solo": solo, "funnels": {}}
+    for funnel in ("aisas", "sicas"):
+        sc = wom_sim.load_scenario(f"{funnel}_classroom", [f"scenario.replicates={replicates}"])
+        graph = make_graph(sc)
+        plan = plan_seeds(graph, sc)
+        nodes, _ = drawn_nodes(graph, np.asarray(plan.for_replicate(0)))
+        t0 = time.perf_counter()
+        rec = recorder.record(sc, graph, plan, nodes)
+        t_batched = (time.perf_counter() - t0) / replicates
+        small = sc.model_copy(update={"scenario": sc.scenario.model_copy(update={"replicates": solo})})
+        keep = recorder.numpy_batch
+        recorder.numpy_batch = lambda *a: 1  # type: ignore[assignment]  # one replicate at a time
+        try:
+            t0 = time.perf_counter()
+            alone = recorder.record(small, graph, plan, nodes)
+            t_alone = (time.perf_counter() - t0) / solo
+        finally:
+            recorder.numpy_batch = keep  # type: ignore[assignment]
+        same = all(np.array_equal(getattr(alone, f), getattr(rec, f)[:solo] if f != "snapshot" else rec.snapshot)
+                   for f in fields)
+        B = recorder.numpy_batch(sc, graph.n, graph.n_arcs, replicates)
+        out["funnels"][funnel] = {"batch": B, "per_replicate_batched_ms": t_batched * 1e3,
+                                  "per_replicate_alone_ms": t_alone * 1e3, "speedup": t_alone / t_batched,
+                                  "identical": same}
+        print(f"teach recorder ({funnel}_classroom, 300 agents, 40 steps): {t_batched * 1e3:.2f} ms a replicate in "
+              f"batches of {B}, {t_alone * 1e3:.2f} ms one at a time (x{t_alone / t_batched:.1f}); identical: {same}",
+              flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from wom_sim.cli import main; main()", "teach", "compare",
+                        "-o", str(Path(tmp) / "lesson"), "--replicates", str(replicates), "--quiet"],
+                       check=True, capture_output=True)
+        out["cli_wall_s"] = time.perf_counter() - t0
+    print(f"`wom-sim teach compare --replicates {replicates}`: {out['cli_wall_s']:.1f} s", flush=True)
+    return out
+
+
+def write_run() -> dict:
+    """RunResult.save of a small IC run (500 x 201 rows): CSV by columns against by rows."""
+    import tempfile
+
+    from wom_sim.files import csv_text
+    sc = wom_sim.load_scenario({
+        "scenario": {"name": "bench write", "seed": SEED, "steps": 200, "replicates": 500},
+        "graph": {"kind": "barabasi_albert", "n": 2000, "m": 5},
+        "funnel": {"kind": "none"},
+        "wom": {"mode": "cascade", "transmissibility": 0.05, "active_steps": 1, "p_external": 0.0},
+        "seeding": {"strategy": "random", "budget": 20, "kol_reach": 0.05},
+        "response": {"policy": "none"}})
+    res = wom_sim.run(sc)
+    R, T1, _ = res.series.shape
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        folder = res.save(Path(tmp) / "run", plots=False)
+        t_save = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rows = ([r, t, *res.series[r, t]] for r in range(R) for t in range(T1))
+        old = csv_text(["replicate", "step", *res.metrics], rows)
+        old_ts = csv_text(["step", "metric", "mean", "ci_low", "ci_high"], res._timeseries_rows())
+        t_rows = time.perf_counter() - t0
+        same = (folder / "replicates.csv").read_text() == old and (folder / "timeseries.csv").read_text() == old_ts
+    out = {"rows": R * T1, "metrics": len(res.metrics), "simulate_s": res.timing["simulate_s"], "save_s": t_save,
+           "csv_by_rows_s": t_rows, "identical": same}
+    print(f"files of a small run ({R * T1:,} rows x {len(res.metrics)} metrics; simulate "
+          f"{res.timing['simulate_s']:.2f} s): save {t_save:.2f} s, the two CSVs row by row alone {t_rows:.2f} s; "
+          f"identical bytes: {same}", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--replicates", type=int, default=1000)
@@ -215,6 +302,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-greedy", action="store_true")
     ap.add_argument("--skip-fit", action="store_true")
+    ap.add_argument("--skip-teach", action="store_true")
+    ap.add_argument("--teach-replicates", type=int, default=500)
     ap.add_argument("--json", default="bench_batch.json")
     args = ap.parse_args()
     if args.quick:
@@ -231,6 +320,9 @@ def main() -> None:
         res["greedy"] = greedy_run()
     if not args.skip_fit:
         res["fit"] = fit_run(512 if not args.quick else 128, 64 if not args.quick else 16)
+    if not args.skip_teach:
+        res["teach"] = teach_run(args.teach_replicates if not args.quick else 100, 50 if not args.quick else 10)
+    res["write"] = write_run()
     rows = [[r["batch"], f"{r['per_replicate_ms']:.2f} ms",
              next((f"{x['per_replicate_ms']:.3f} ms" for x in res["curve_ic"] if x["batch"] == r["batch"]), "")]
             for r in res["curve_full"]]

@@ -613,6 +613,22 @@ def sec_batch(inp: Inputs, d: dict) -> list[str]:
                    f"{fit['per_simulation_alone_ms']:.2f} ms: **x{fit['speedup']:.1f}**, identical numbers: "
                    f"**{fit['identical']}**. The README's fit command (2 workers): **{fit['cli_wall_s']:.1f} s** for "
                    f"{fit['cli_simulations']:,} simulations.")
+    te = b.get("teach")
+    if te:
+        fu = te["funnels"]
+        out.append("- **`wom-sim teach`** (its recorder watches batches): the classroom scenarios (300 agents, "
+                   "40 steps), "
+                   + "; ".join(f"{k.upper()} **{v['per_replicate_batched_ms']:.2f} ms** a replicate in batches of "
+                               f"{v['batch']} against {v['per_replicate_alone_ms']:.2f} ms one at a time "
+                               f"(x{v['speedup']:.1f}; every recorded array identical: **{v['identical']}**)"
+                               for k, v in fu.items())
+                   + f". `wom-sim teach compare --replicates {te['replicates']}`: **{te['cli_wall_s']:.1f} s**.")
+    w = b.get("write")
+    if w:
+        out.append(f"- **Files of a small run** ({w['rows']:,} rows x {w['metrics']} metrics, simulated in "
+                   f"{w['simulate_s']:.2f} s): `RunResult.save` without plots **{w['save_s']:.2f} s**, the CSVs "
+                   f"formatted by columns; row by row the two CSVs alone took {w['csv_by_rows_s']:.2f} s; identical "
+                   f"bytes: **{w['identical']}**.")
     out.append("")
     ic = {r["batch"]: r["per_replicate_ms"] for r in b.get("curve_ic", [])}
     rows = [[r["batch"], f"{r['per_replicate_ms']:.2f} ms", f"{ic[r['batch']]:.3f} ms" if r["batch"] in ic else ""]
