@@ -189,7 +189,8 @@ def claim_folder(out: str | Path, *, force: bool = False, default: bool = False,
 def fmt(x: float) -> str:
     """Deterministic number text: integers as integers, else 10 significant digits;
     an undefined number (NaN: e.g. a 95% interval of fewer than 3 replicates) is "nan",
-    which pandas, numpy, R and Python's float() all read back as NaN."""
+    which pandas, numpy, R and Python's float() all read back as NaN. Its column form,
+    for NumPy columns, is `_column_text` (the same text, held by tests/test_outputs.py)."""
     x = float(x)
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
