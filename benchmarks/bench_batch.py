@@ -268,6 +268,7 @@ def write_run() -> dict:
     import tempfile
 
     from wom_sim.files import csv_text
+    from wom_sim.results.run_result import TIMESERIES_COLUMNS
     sc = wom_sim.load_scenario({
         "scenario": {"name": "bench write", "seed": SEED, "steps": 200, "replicates": 500},
         "graph": {"kind": "barabasi_albert", "n": 2000, "m": 5},
@@ -284,7 +285,7 @@ def write_run() -> dict:
         t0 = time.perf_counter()
         rows = ([r, t, *res.series[r, t]] for r in range(R) for t in range(T1))
         old = csv_text(["replicate", "step", *res.metrics], rows)
-        old_ts = csv_text(["step", "metric", "mean", "ci_low", "ci_high"], res._timeseries_rows())
+        old_ts = csv_text(TIMESERIES_COLUMNS, zip(*res._timeseries_columns()))
         t_rows = time.perf_counter() - t0
         same = (folder / "replicates.csv").read_text() == old and (folder / "timeseries.csv").read_text() == old_ts
     out = {"rows": R * T1, "metrics": len(res.metrics), "simulate_s": res.timing["simulate_s"], "save_s": t_save,

@@ -90,6 +90,15 @@ def batch_size(sc: Scenario, n: int | None = None, arcs: int | None = None) -> i
     return numpy_batch(sc, n, arcs, sc.scenario.replicates)
 
 
+def even_batch(count: int, batch: int) -> int:
+    """The batch size that splits `count` replicates into as few batches as `batch`
+    allows, all of (nearly) equal size: 200 at 61 a batch is 4 of 50, not a last one of
+    17 that pays a step's fixed cost for few replicates."""
+    if count <= 0:
+        return 1
+    return -(-count // -(-count // max(batch, 1)))
+
+
 def numpy_batch(sc: Scenario, n: int | None = None, arcs: int | None = None, runs: int = MAX_BATCH) -> int:
     """The NumPy core's batch for `runs` runs of this scenario: as many as fit in
     BATCH_BYTES, at most MAX_BATCH (whatever scenario.engine says: simulated seeding

@@ -27,7 +27,7 @@ from ..seeding import SeedPlan, plan_seeds
 from ..streams import stream, streams
 from .cache import GraphCache
 from .executors import LocalExecutor, keep_heap
-from .memory import batch_size, check_fits, numpy_batch
+from .memory import batch_size, check_fits, even_batch, numpy_batch
 
 __all__ = ["run", "run_replicates", "run_points", "run_unit", "make_graph", "prepare", "check_runnable",
            "default_workers", "simulate"]
@@ -89,9 +89,7 @@ def simulate(eng: Engine, seed: int, reps: list[int], kols_of: Callable[[int], A
     steps = eng.sc.scenario.steps
     out = np.empty((len(reps), steps + 1, len(eng.metrics)), dtype=np.float64)
     done = 0
-    # batches of equal size (200 at 61 a batch: 4 of 50, not a last one of 17 that pays a
-    # step's fixed cost for few replicates)
-    batch = -(-len(reps) // -(-len(reps) // max(batch, 1))) if reps else 1
+    batch = even_batch(len(reps), batch)
     for a in range(0, len(reps), batch):
         part = reps[a:a + batch]
 

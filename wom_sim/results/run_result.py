@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 
 #: the files of a run folder
 TIMESERIES, REPLICATES, SUMMARY, KOLS = "timeseries.csv", "replicates.csv", "summary.json", "kols.csv"
+TIMESERIES_COLUMNS = ["step", "metric", "mean", "ci_low", "ci_high"]
 
 
 def _bound(x: float) -> float | None:
@@ -82,23 +82,25 @@ class RunResult:
     def timeseries(self) -> pd.DataFrame:
         """Long table: step, metric, mean, ci_low, ci_high."""
         import pandas as pd  # on use: pandas costs a bare `wom-sim run` 0.3 s and 30 MB
-        return pd.DataFrame(self._timeseries_rows(), columns=["step", "metric", "mean", "ci_low", "ci_high"])
+        return pd.DataFrame(dict(zip(TIMESERIES_COLUMNS, self._timeseries_columns())))
 
     @property
     def replicates(self) -> pd.DataFrame:
         """Wide table: replicate, step, one column per metric."""
         import pandas as pd
-        R, T1, M = self.series.shape
-        df = pd.DataFrame(self.series.reshape(R * T1, M), columns=self.metrics)
-        df.insert(0, "step", np.tile(np.arange(T1), R))
-        df.insert(0, "replicate", repeat_index(np.full(R, T1)))
-        return df
+        return pd.DataFrame(dict(zip(["replicate", "step", *self.metrics], self._replicates_columns())))
 
-    def _timeseries_rows(self) -> Iterator[tuple[int, str, float, float, float]]:
+    def _timeseries_columns(self) -> list[Any]:
+        """The long table's columns (TIMESERIES_COLUMNS): step by step, each metric's mean
+        and 95% interval (what timeseries.csv and `timeseries` hold)."""
+        T1, M = self.series.shape[1], self.series.shape[2]
         mean, lo, hi = metric_ci(self.series, self.metrics)
-        for t in range(self.series.shape[1]):
-            for i, m in enumerate(self.metrics):
-                yield t, m, mean[t, i], lo[t, i], hi[t, i]
+        return [np.repeat(np.arange(T1), M), self.metrics * T1, mean.ravel(), lo.ravel(), hi.ravel()]
+
+    def _replicates_columns(self) -> list[Any]:
+        """The wide table's columns: replicate, step, one per metric (replicates.csv, `replicates`)."""
+        R, T1, M = self.series.shape
+        return [repeat_index(np.full(R, T1)), np.tile(np.arange(T1), R), *self.series.reshape(R * T1, M).T]
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -131,15 +133,9 @@ class RunResult:
         out = claim_folder(out_dir, force=force)
         t0 = time.perf_counter()
         with staged_folder(out) as stage:
-            R, T1, M = self.series.shape
-            mean, lo, hi = metric_ci(self.series, self.metrics)
-            (stage / TIMESERIES).write_text(csv_columns(
-                ["step", "metric", "mean", "ci_low", "ci_high"],
-                [np.repeat(np.arange(T1), M), self.metrics * T1, mean.ravel(), lo.ravel(), hi.ravel()]))
-            flat = self.series.reshape(R * T1, M)
-            (stage / REPLICATES).write_text(csv_columns(
-                ["replicate", "step", *self.metrics],
-                [repeat_index(np.full(R, T1)), np.tile(np.arange(T1), R), *flat.T]))
+            (stage / TIMESERIES).write_text(csv_columns(TIMESERIES_COLUMNS, self._timeseries_columns()))
+            (stage / REPLICATES).write_text(csv_columns(["replicate", "step", *self.metrics],
+                                                        self._replicates_columns()))
             if self.kol_table:
                 (stage / KOLS).write_text(csv_text(KOL_COLUMNS, self.kol_table))
             if plots if plots is not None else self.scenario.output.plots:

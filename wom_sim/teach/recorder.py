@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.numpy import Batch, NumpyEngine, Observer
-from ..engines.numpy.replicate import row_shift
-from ..execution.memory import numpy_batch
+from ..execution.memory import even_batch, numpy_batch
 from ..funnels import Funnel
 from ..graphs.csr import CSRGraph
 from ..model.rules import advance_probability
@@ -78,12 +77,13 @@ def _categories(rep: Batch, nodes: np.ndarray) -> np.ndarray:
 class _Recorder(Observer):
     """Collects the teaching quantities of a batch of B replicates as the engine steps it.
 
-    Per-agent arrays are over the batch's agent rows (replicate b's agent i is row
-    b * stride + i; padding rows never change), per-replicate tallies are indexed by b.
+    Per-agent arrays are over the batch's agent rows (Batch.N of them, replicate b's agent
+    i at row b * Batch.stride + i; padding rows never change), made when the batch starts;
+    per-replicate tallies are indexed by b.
     A replicate that is quiet while others in its batch step on records what it would
     alone: its state no longer changes, and `finish` holds the last step as alone."""
 
-    def __init__(self, f: Funnel, T: int, B: int, rows: int, nodes: np.ndarray | None) -> None:
+    def __init__(self, f: Funnel, T: int, B: int, nodes: np.ndarray | None) -> None:
         P = f.n_pre
         self.f, self.T, self.B, self.nodes = f, T, B, nodes
         self.sensed = np.zeros((B, T + 1))
@@ -92,15 +92,16 @@ class _Recorder(Observer):
         self.advanced = np.zeros((B, P, 2, 2))
         self.expected = np.zeros((B, P, 2, 2))
         self.boosted = np.zeros(B)
+        self.snapshot = None if nodes is None else np.zeros((T + 1, nodes.size), dtype=np.int8)
+
+    def start(self, rep: Batch) -> None:
+        rows = rep.N
+        self.stride = rep.stride
         self.furthest = np.zeros(rows, dtype=np.int8)       # furthest pre-purchase stage seen
         self.buy_step = np.full(rows, -1, dtype=np.int32)
         self.skipped = np.zeros(rows, dtype=bool)
         self.first_told_buyer = np.full(rows, -1, dtype=np.int32)  # first telling as a buyer (stage Share)
         self.kpos = np.zeros(rows, dtype=np.int32)
-        self.snapshot = None if nodes is None else np.zeros((T + 1, nodes.size), dtype=np.int8)
-        self.seed = np.zeros(rows, dtype=bool)
-
-    def start(self, rep: Batch) -> None:
         self.seed = rep.stage != 0  # KOLs and initial complainers start outside the funnel
         if self.snapshot is not None:
             assert self.nodes is not None  # the snapshot draws these agents (replicate 0: rows = ids)
@@ -195,13 +196,11 @@ def record(sc: Scenario, graph: CSRGraph, plan: SeedPlan, nodes: np.ndarray,
     bought_n = np.zeros(R)
     n_seeds = np.zeros(R)
     snapshot = np.zeros((T + 1, nodes.size), dtype=np.int8)
-    batch = numpy_batch(sc, graph.n, graph.n_arcs, R)
-    batch = -(-R // -(-R // batch))  # batches of equal size (execution.run.simulate)
+    batch = even_batch(R, numpy_batch(sc, graph.n, graph.n_arcs, R))
     for a in range(0, R, batch):
         part = list(range(a, min(R, a + batch)))
         B = len(part)
-        stride = 1 << row_shift(graph.n) if B > 1 else graph.n  # Batch's agent rows
-        rec = _Recorder(f, T, B, B * stride, nodes if a == 0 else None)
+        rec = _Recorder(f, T, B, nodes if a == 0 else None)
 
         def tick(t: int, base: int = a * T, size: int = B) -> None:
             if progress:
@@ -215,7 +214,7 @@ def record(sc: Scenario, graph: CSRGraph, plan: SeedPlan, nodes: np.ndarray,
         if rec.snapshot is not None:
             snapshot = rec.snapshot
 
-        def per_agent(x: np.ndarray, s: int = stride, b: int = B) -> np.ndarray:
+        def per_agent(x: np.ndarray, s: int = rec.stride, b: int = B) -> np.ndarray:
             """A per-row array as (replicate, agent), padding rows dropped."""
             return x.reshape(b, s)[:, :graph.n]
         seed = per_agent(rec.seed)

@@ -87,15 +87,13 @@ class NumpyEngine:
                      kols: Any = None, observer: Observer | None = None) -> np.ndarray:
         """One replicate's counters (steps + 1, counters); row 0 is the initial state."""
         kols = self.kols if kols is None else np.asarray(kols, dtype=np.int64)
-        if self.sc.wom.mode == "bass" or observer is None:
-            return self.batch_counters([rng], [kols], on_step)[0]
-        return metrics.hold(self._run(Replicate(self, rng, kols, observer), on_step), self.sc.scenario.steps)
+        return self.batch_counters([rng], [kols], on_step, observer)[0]
 
     def batch_counters(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
-                       on_step: Callable[[int], None] | None = None) -> np.ndarray:
+                       on_step: Callable[[int], None] | None = None, observer: Observer | None = None) -> np.ndarray:
         """The counters of one replicate per Generator, (B, steps + 1, counters), run as
         one batch; the same numbers as running them one at a time."""
-        return metrics.hold(self._counters(rngs, kols, on_step), self.sc.scenario.steps)
+        return metrics.hold(self._counters(rngs, kols, on_step, observer=observer), self.sc.scenario.steps)
 
     def _counters(self, rngs: list[np.random.Generator], kols: list[Any] | None,
                   on_step: Callable[[int], None] | None, params: dict[str, Any] | None = None,
@@ -119,7 +117,7 @@ class NumpyEngine:
         return self._run(Batch(self, draws, kl, observer=observer, params=params), on_step)
 
     def _run(self, batch: Batch, on_step: Callable[[int], None] | None) -> np.ndarray:
-        """The counters of a batch (or one Replicate), step by step, up to the step after
+        """The counters of a batch, (B, steps + 1, counters), step by step, up to the step after
         which nothing can change any more (the later steps hold it: metrics.hold)."""
         steps = self.sc.scenario.steps
         observer = batch.observer
@@ -141,7 +139,7 @@ class NumpyEngine:
         else:
             if observer is not None:
                 observer.finish(steps, batch)
-        return out[0] if isinstance(batch, Replicate) else out
+        return out
 
     def run_batch(self, rngs: list[np.random.Generator], kols: list[Any] | None = None,
                   on_step: Callable[[int], None] | None = None, out: np.ndarray | None = None,
