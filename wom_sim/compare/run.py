@@ -147,7 +147,8 @@ def parse_list(text: str | None, kind: type, what: str) -> list:
         try:
             out.append(kind(item))
         except ValueError:
-            raise WomSimError(f"--{what} {text!r}: {item!r} is not a {kind.__name__}; give a comma list, "
+            noun = {"int": "whole number", "float": "number"}.get(kind.__name__, kind.__name__)
+            raise WomSimError(f"--{what} {text!r}: {item!r} is not a {noun}; give a comma list, "
                               f"e.g. --{what} 10,20,50") from None
     return out
 
