@@ -135,7 +135,8 @@ def test_compare_with_money_budgets(scen, tmp_path):
 
 @pytest.mark.parametrize("args,needle", [
     (["--strategies", "degre"], "did you mean 'degree'"),
-    (["--budget", "ten"], "not a whole number"),
+    (["--budget", "ten"], "'ten' is not a whole number"),
+    (["--budget", "10,1e3x", "--money"], "'1e3x' is not a number"),
     (["--budget", "0"], "positive"),
 ])
 def test_compare_bad_arguments(scen, tmp_path, args, needle):

@@ -137,7 +137,7 @@ def _geometric_sure(mean: float) -> int | None:
     1 at a mean <= 1; None otherwise."""
     if mean <= 0:
         return 0
-    return 1 if min(1.0, 1.0 / max(mean, 1.0)) >= 1.0 else None
+    return 1 if mean <= 1 else None
 
 
 def _geometric_log_stay(mean: float) -> float:

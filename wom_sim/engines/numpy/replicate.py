@@ -364,13 +364,13 @@ class Batch:
     def coin_each(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
         """coin with a parameter of the batch (_at): a replicate whose probability is 1
         or more keeps its agents without a draw, as it would alone."""
-        if isinstance(p, float) or idx.size == 0:
-            return self.coin(idx, p)
-        return np.compress(self._chances(idx, p), idx)
+        return np.compress(self._chances(idx, p), idx) if idx.size else idx
 
-    def _chances(self, idx: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Whether the event of each row's replicate's probability p (one per replicate)
-        happens to it: no draw where p >= 1, one uniform each elsewhere."""
+    def _chances(self, idx: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+        """Whether the event of probability p (one number, or one per replicate) happens
+        to each row: no draw where p >= 1, one uniform each elsewhere."""
+        if isinstance(p, float):
+            return np.ones(idx.size, dtype=bool) if p >= 1 else self.uniform(idx) < p
         pe = p[idx >> self.shift]
         keep = pe >= 1
         draw = np.flatnonzero(~keep)
@@ -732,11 +732,8 @@ class Batch:
         # who shares, and their tells, by valence; then the plans of all of them at once
         parts: list[tuple[np.ndarray, int, np.ndarray]] = []
         for valence, rows in ((1, np.flatnonzero(~neg)), (-1, np.flatnonzero(neg))):
-            sp = self.share[valence]
-            if not isinstance(sp, float):  # one per replicate (no coin where it is 1)
-                rows = np.compress(self._chances(idx[rows], sp), rows) if rows.size else rows
-            elif sp < 1 and rows.size:
-                rows = np.compress(self.uniform(idx[rows]) < sp, rows)
+            if rows.size:  # who shares (no coin where the probability is 1)
+                rows = np.compress(self._chances(idx[rows], self.share[valence]), rows)
             if rows.size:
                 u = self.uniform(idx[rows]) if rules.tells_need_draws(w) else None
                 parts.append((rows, valence, rules.new_tells_from(u, w, valence, rows.size,
